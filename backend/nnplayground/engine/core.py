@@ -1,0 +1,110 @@
+"""The two building blocks every layer shares: ``Parameter`` and the ``Layer`` contract.
+
+A layer owns its Parameter objects (value + grad).  The model collects them through
+``parameters()``; optimizers update ``value`` from ``grad`` in place.  Nothing is looked up
+by string keys such as 'W1'.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .registry import Registry
+
+LAYERS = Registry("layer", key="type")
+
+Shape = tuple[int, ...]  # per-sample shape, without the batch axis
+
+
+class SpecError(ValueError):
+    """A model spec is wrong; ``index`` is the layer's position, ``field`` the bad key."""
+
+    def __init__(self, message: str, index: int | None = None, field: str | None = None):
+        where = f"layer {index}" if index is not None else "model"
+        if field:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+        self.message = message
+        self.index = index
+        self.field = field
+
+
+class Parameter:
+    """A trainable array and its gradient.  ``decay`` says whether L2 weight decay applies
+    (True for weights/kernels, False for biases and BatchNorm's gamma/beta)."""
+
+    __slots__ = ("value", "grad", "name", "decay")
+
+    def __init__(self, value: np.ndarray, name: str, decay: bool = True) -> None:
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.name = name
+        self.decay = decay
+
+    @property
+    def size(self) -> int:
+        return int(self.value.size)
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+class Layer:
+    """The contract all layers follow.
+
+    build(input_shape, rng, dtype) -> output_shape   create parameters (shapes exclude batch)
+    forward(x, training) -> y                         cache what backward needs on ``self``
+    backward(grad) -> grad wrt x                      fill ``Parameter.grad`` (overwrite, not add)
+    parameters() -> list[Parameter]
+    buffers() -> dict[str, np.ndarray]                non-trainable state saved with the model
+    output_shape                                      set by build
+    get_config() -> {"type": ..., **constructor args} JSON-safe; ``LAYERS.create`` inverts it
+    """
+
+    type_name: ClassVar[str] = ""  # set by @LAYERS.register via registry_name
+
+    def __init__(self) -> None:
+        self.input_shape: Shape | None = None
+        self.output_shape: Shape | None = None
+        self.dtype: np.dtype = np.dtype(np.float32)
+
+    @property
+    def built(self) -> bool:
+        return self.output_shape is not None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any = np.float32) -> Shape:
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.dtype = np.dtype(dtype)
+        self.output_shape = self.compute_output_shape(self.input_shape)
+        return self.output_shape
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return input_shape
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def parameters(self) -> list[Parameter]:
+        return []
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def count_params(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def config_params(self) -> dict[str, Any]:
+        """Constructor arguments, JSON-safe.  Subclasses extend."""
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {"type": type(self).registry_name, **self.config_params()}  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config_params().items())
+        return f"{type(self).__name__}({args})"
