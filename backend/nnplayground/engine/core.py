@@ -30,6 +30,18 @@ class SpecError(ValueError):
         self.index = index
         self.field = field
 
+    def __str__(self) -> str:
+        # Recomputed on each call: the model fills in ``index`` after a layer raised.
+        where = f"layer {self.index}" if self.index is not None else "model"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+    def with_index(self, index: int) -> SpecError:
+        """Set the layer position (for ``raise err.with_index(i)`` in the model)."""
+        self.index = index
+        return self
+
 
 class Parameter:
     """A trainable array and its gradient.  ``decay`` says whether L2 weight decay applies
@@ -64,8 +76,13 @@ class Layer:
     """
 
     type_name: ClassVar[str] = ""  # set by @LAYERS.register via registry_name
+    # False for layers whose backward raises (Step): lets a model refuse to train early.
+    differentiable: ClassVar[bool] = True
 
     def __init__(self) -> None:
+        # The model may set this False on its first layer: Dense/Conv2D then skip computing
+        # the (unused) gradient wrt the data and backward returns None.
+        self.needs_input_grad = True
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
         self.dtype: np.dtype = np.dtype(np.float32)

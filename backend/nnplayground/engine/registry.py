@@ -18,7 +18,9 @@ class Registry:
         self._items: dict[str, Callable[..., Any]] = {}
         self._canonical: dict[str, str] = {}
 
-    def register(self, name: str, *aliases: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(
+        self, name: str, *aliases: str
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(obj: Callable[..., Any]) -> Callable[..., Any]:
             for alias in (name, *aliases):
                 alias = alias.lower()

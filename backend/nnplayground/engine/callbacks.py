@@ -1,0 +1,214 @@
+"""Keras-like training callbacks: ``Callback``, ``History``, ``EarlyStopping``, ``ProgressBar``.
+
+``Sequential.fit`` calls, in this order::
+
+    on_train_begin(logs)
+      on_epoch_begin(epoch, logs)                      epoch counts from 0
+        on_batch_begin(step, logs) / on_batch_end(step, logs)
+            logs = {"loss", "epoch", "batch" (0-based in the epoch),
+                    "step" (global, 1-based), "size"}
+      on_epoch_end(epoch, logs)  logs = {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+    on_train_end(logs)
+
+``on_batch_end`` runs in the training thread between two steps, so a callback may read
+``self.model.forward_trace(x)`` / ``get_weights()`` consistently, block (pause), or set
+``self.model.stop_training = True`` to end ``fit`` after the current batch.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
+
+Logs = dict[str, Any]
+
+
+class Callback:
+    """Base class: every hook is a no-op; ``self.model`` is set before training starts."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def on_train_begin(self, logs: Logs) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: Logs) -> None: ...
+    def on_batch_begin(self, step: int, logs: Logs) -> None: ...
+    def on_batch_end(self, step: int, logs: Logs) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None: ...
+    def on_train_end(self, logs: Logs) -> None: ...
+
+
+class CallbackList(Callback):
+    """Fans every hook out to several callbacks, in the order given."""
+
+    def __init__(self, callbacks: Iterable[Callback] = ()) -> None:
+        super().__init__()
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+
+    def set_model(self, model: Any) -> None:
+        super().set_model(model)
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def on_train_begin(self, logs: Logs) -> None:
+        for cb in self.callbacks:
+            cb.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch: int, logs: Logs) -> None:
+        for cb in self.callbacks:
+            cb.on_epoch_begin(epoch, logs)
+
+    def on_batch_begin(self, step: int, logs: Logs) -> None:
+        for cb in self.callbacks:
+            cb.on_batch_begin(step, logs)
+
+    def on_batch_end(self, step: int, logs: Logs) -> None:
+        for cb in self.callbacks:
+            cb.on_batch_end(step, logs)
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs: Logs) -> None:
+        for cb in self.callbacks:
+            cb.on_train_end(logs)
+
+
+class LambdaCallback(Callback):
+    """Wrap plain functions, e.g. ``LambdaCallback(on_batch_end=lambda step, logs: ...)``."""
+
+    def __init__(self, **hooks: Callable[..., None]) -> None:
+        super().__init__()
+        names = {"on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
+                 "on_epoch_end", "on_train_end"}
+        for name, fn in hooks.items():
+            if name not in names:
+                raise ValueError(f"unknown callback hook {name!r}; choose from {sorted(names)}")
+            setattr(self, name, fn)
+
+
+class History(Callback):
+    """Per-epoch metrics (``history["loss"]``, ``history["val_accuracy"]``, ...); from ``fit``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch: list[int] = []
+        self.history: dict[str, list[float]] = {}
+
+    def on_train_begin(self, logs: Logs) -> None:
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    ``mode`` is "min" or "max"; "auto" picks max for accuracies, min otherwise.  With
+    ``restore_best_weights`` the best epoch's weights are put back when training stops.
+    """
+
+    def __init__(
+        self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
+        mode: str = "auto", restore_best_weights: bool = False,
+    ) -> None:
+        super().__init__()
+        if not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = abs(float(min_delta))
+        self.sign = 1.0 if mode == "min" else -1.0  # compare sign·value, lower is better
+        self.restore_best_weights = restore_best_weights
+        self.best = math.inf
+        self.best_weights: list[Any] | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, logs: Logs) -> None:
+        self.best, self.wait, self.stopped_epoch, self.best_weights = math.inf, 0, None, None
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        if self.monitor not in logs:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r}, but the epoch logs only have "
+                f"{sorted(logs)} (val_* needs validation_data or validation_split)"
+            )
+        value = self.sign * float(logs[self.monitor])
+        if value < self.best - self.min_delta:
+            self.best, self.wait = value, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+
+class ProgressBar(Callback):
+    """A plain-text progress bar redrawn with carriage returns; one finished line per epoch."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 30,
+                 epoch_lines: bool = True) -> None:
+        super().__init__()
+        self.stream = stream
+        self.width = width
+        self.epoch_lines = epoch_lines  # False: just clear the bar, the caller reports epochs
+        self.steps_per_epoch = 0
+        self.epochs = 0
+        self._start = 0.0
+
+    def on_train_begin(self, logs: Logs) -> None:
+        self.steps_per_epoch = int(logs.get("steps_per_epoch", 0))
+        self.epochs = int(logs.get("epochs", 0))
+
+    def on_epoch_begin(self, epoch: int, logs: Logs) -> None:
+        self._start = time.perf_counter()
+        self._loss_sum, self._seen = 0.0, 0
+
+    def _write(self, text: str) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(text)
+        stream.flush()
+
+    def on_batch_end(self, step: int, logs: Logs) -> None:
+        self._loss_sum += float(logs["loss"]) * logs["size"]
+        self._seen += logs["size"]
+        done = logs["batch"] + 1
+        total = max(self.steps_per_epoch, done)
+        filled = self.width * done // total
+        bar = "=" * filled + (">" if filled < self.width else "") + "." * (self.width - filled - 1)
+        elapsed = time.perf_counter() - self._start
+        eta = elapsed / done * (total - done)
+        self._write(
+            f"\repoch {logs['epoch'] + 1}/{self.epochs} {done}/{total} [{bar[:self.width]}] "
+            f"loss {self._loss_sum / self._seen:.4f}  eta {eta:.0f}s "
+        )
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        if not self.epoch_lines:
+            self._write("\r" + " " * (self.width + 60) + "\r")
+            return
+        parts = [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds" and v is not None]
+        self._write(f"\repoch {epoch + 1}/{self.epochs} {logs.get('seconds', 0):.1f}s  "
+                    + "  ".join(parts) + " " * 10 + "\n")

@@ -1,0 +1,109 @@
+"""Gradient checking: backprop gradients against central differences (book ch. 5.7).
+
+``check_gradients`` runs a list of layers itself (so it works on a bare layer, a list, or
+any model object with a ``.layers`` list), in float64, training mode.  Randomness is
+replayed: every generator a layer holds (Dropout's) is rewound before each forward, so the
+mask is the same in all the perturbed evaluations and the check is meaningful.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .core import Layer
+from .losses import LOSSES
+
+TINY = 1e-30
+
+
+def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d f / d array by central differences, perturbing ``array`` in place (and restoring it).
+    ``f`` takes no arguments: it must read ``array`` itself (e.g. a layer's weights)."""
+    grad = np.zeros_like(array, dtype=np.float64)
+    flat, gflat = array.reshape(-1), grad.reshape(-1)
+    if not np.shares_memory(flat, array):
+        raise ValueError("numerical_gradient needs a contiguous array it can perturb in place")
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + eps
+        up = f()
+        flat[i] = saved - eps
+        down = f()
+        flat[i] = saved
+        gflat[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """max|a - n| / max(|a| + |n|): scale-free, 0 for a perfect match."""
+    a, n = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
+    scale = float(np.max(np.abs(a) + np.abs(n))) if a.size else 0.0
+    return float(np.max(np.abs(a - n))) / max(scale, TINY) if a.size else 0.0
+
+
+def _layers_of(model_or_layer: Any) -> list[Layer]:
+    if isinstance(model_or_layer, Layer):
+        return [model_or_layer]
+    if hasattr(model_or_layer, "layers"):
+        return list(model_or_layer.layers)
+    if isinstance(model_or_layer, Sequence):
+        return list(model_or_layer)
+    raise TypeError(f"expected a Layer, a list of layers or a model, got {type(model_or_layer)}")
+
+
+def check_gradients(
+    model_or_layer: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    loss: Any = "softmax_cross_entropy",
+    eps: float = 1e-6,
+) -> dict[str, float]:
+    """Relative error per parameter ("layer 0 (dense).W") and for the input ("input").
+    The layers must be built with dtype=np.float64."""
+    layers = _layers_of(model_or_layer)
+    loss_fn = LOSSES.create(loss) if isinstance(loss, str | dict) else loss
+    for layer in layers:
+        for p in layer.parameters():
+            if p.value.dtype != np.float64:
+                raise ValueError(
+                    f"gradient checks need float64 parameters, {p.name} is {p.value.dtype}; "
+                    "build with dtype=np.float64"
+                )
+    x = np.array(x, dtype=np.float64)
+    rngs = [(layer, layer.rng.bit_generator.state) for layer in layers if _has_rng(layer)]
+    saved_buffers = [{k: v.copy() for k, v in layer.buffers().items()} for layer in layers]
+
+    def loss_value() -> float:
+        for layer, state in rngs:
+            layer.rng.bit_generator.state = state
+        out = x
+        for layer in layers:
+            out = layer.forward(out, True)
+        return loss_fn.forward(out, y)
+
+    loss_value()
+    grad = loss_fn.backward()
+    for layer in reversed(layers):
+        grad = layer.backward(grad)
+    analytic = {}
+    for i, layer in enumerate(layers):
+        for p in layer.parameters():
+            key = p.name if "." in p.name else f"layer {i} ({type(layer).registry_name}).{p.name}"
+            analytic[key] = (p, p.grad.copy())
+    errors = {
+        key: relative_error(g, numerical_gradient(loss_value, p.value, eps))
+        for key, (p, g) in analytic.items()
+    }
+    if grad is not None:
+        errors["input"] = relative_error(grad, numerical_gradient(loss_value, x, eps))
+    for layer, buffers in zip(layers, saved_buffers, strict=True):
+        for k, v in layer.buffers().items():
+            v[...] = buffers[k]
+    return errors
+
+
+def _has_rng(layer: Layer) -> bool:
+    return isinstance(getattr(layer, "rng", None), np.random.Generator)

@@ -1,0 +1,115 @@
+"""Elementwise activations (and Softmax), each with its backward beside its forward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import LAYERS, Layer, SpecError
+
+
+@LAYERS.register("relu")
+class ReLU(Layer):
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.mask = x > 0
+        return np.maximum(x, 0, dtype=x.dtype)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * self.mask
+
+
+@LAYERS.register("leakyrelu", "leaky_relu")
+class LeakyReLU(Layer):
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha >= 0:
+            raise SpecError(f"must be a non-negative number, got {alpha!r}", field="alpha")
+        self.alpha = float(alpha)
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.mask = x > 0
+        return np.where(self.mask, x, x * x.dtype.type(self.alpha))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, grad, grad * grad.dtype.type(self.alpha))
+
+    def config_params(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+@LAYERS.register("sigmoid")
+class Sigmoid(Layer):
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        # 0.5 * (1 + tanh(x/2)) equals 1/(1+exp(-x)) but cannot overflow for large |x|.
+        half = x.dtype.type(0.5)
+        y = np.tanh(x * half)
+        y += 1
+        y *= half
+        self.y = y
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * self.y * (1 - self.y)
+
+
+@LAYERS.register("tanh")
+class Tanh(Layer):
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (1 - self.y * self.y)
+
+
+@LAYERS.register("identity", "linear_activation")
+class Identity(Layer):
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        return x
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad
+
+
+def softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Numerically stable: subtracting the max keeps exp() from overflowing (book ch. 3.5)."""
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+@LAYERS.register("softmax")
+class Softmax(Layer):
+    """Softmax over the feature axis (axis 1; channels for images).  With the
+    softmax_cross_entropy loss the model should end in logits instead: that loss fuses the
+    two for a simpler, stabler gradient."""
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.y = softmax(x, axis=1)
+        return self.y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        # Jacobian-vector product: dx_i = y_i * (g_i - sum_j g_j y_j).
+        y = self.y
+        return y * (grad - np.sum(grad * y, axis=1, keepdims=True))
+
+
+class NoGradientError(RuntimeError):
+    """Raised when training would need the gradient of a layer that has none."""
+
+
+@LAYERS.register("step")
+class Step(Layer):
+    """The perceptron's step function (book ch. 2-3): 1 where x > 0, else 0."""
+
+    differentiable = False
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        return (x > 0).astype(x.dtype)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        raise NoGradientError(
+            "step has no useful gradient (it is 0 everywhere except the jump), so a network "
+            "with a step layer cannot be trained by backpropagation; use sigmoid instead"
+        )

@@ -1,0 +1,113 @@
+"""Conv2D via im2col: y[n] = W (F, C*kh*kw) @ cols[n] + b, any kernel, stride and padding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import LAYERS, Layer, Parameter, Shape, SpecError
+from ..im2col import col2im, im2col, out_size
+from ._validate import image_shape, int_pair, non_negative_int, positive_int
+from .dense import init_to_config, resolve_init
+
+
+@LAYERS.register("conv2d", "conv", "convolution")
+class Conv2D(Layer):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | list[int] | tuple[int, int],
+        stride: int = 1,
+        padding: int = 0,
+        init: Any = "he",
+    ) -> None:
+        super().__init__()
+        self.filters = positive_int(filters, "filters")
+        self.kernel_size = int_pair(kernel_size, "kernel_size")
+        self.stride = positive_int(stride, "stride")
+        self.padding = non_negative_int(padding, "padding")
+        self.init = init
+        self.initializer = resolve_init(init)
+        self.W: Parameter | None = None
+        self.b: Parameter | None = None
+        self.cols: np.ndarray | None = None
+        self.x_shape: tuple[int, ...] | None = None
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        _, h, w = image_shape(input_shape, "conv2d")
+        kh, kw = self.kernel_size
+        p = self.padding
+        if kh > h + 2 * p or kw > w + 2 * p:
+            raise SpecError(
+                f"kernel {kh}x{kw} is larger than its input {h}x{w} "
+                f"(with padding {p}: {h + 2 * p}x{w + 2 * p}); "
+                "use a smaller kernel or more padding",
+                field="kernel_size",
+            )
+        return (
+            self.filters,
+            out_size(h, kh, self.stride, p),
+            out_size(w, kw, self.stride, p),
+        )
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any = np.float32) -> Shape:
+        out = super().build(input_shape, rng, dtype)
+        c = input_shape[0]
+        kh, kw = self.kernel_size
+        w = self.initializer(
+            (self.filters, c, kh, kw), c * kh * kw, self.filters * kh * kw, rng, self.dtype
+        )
+        self.W = Parameter(w, "W", decay=True)
+        self.b = Parameter(np.zeros(self.filters, self.dtype), "b", decay=False)
+        return out
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        x = np.asarray(x, self.dtype)
+        kh, kw = self.kernel_size
+        f, oh, ow = self.output_shape
+        cols = im2col(x, kh, kw, self.stride, self.padding)  # (C*kh*kw, N*OH*OW)
+        self.cols, self.x_shape = cols, x.shape
+        y = self.W.value.reshape(f, -1) @ cols  # (F, N*OH*OW): one GEMM for the batch
+        y += self.b.value[:, None]
+        # Channel-major storage viewed as NCHW (see im2col.py for why).
+        return y.reshape(f, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        f = self.filters
+        kh, kw = self.kernel_size
+        # (F, N*OH*OW); free when grad is the channel-major view forward produced.
+        g = grad.transpose(1, 0, 2, 3).reshape(f, -1)
+        np.matmul(g, self.cols.T, out=self.W.grad.reshape(f, -1))
+        np.sum(g, axis=1, out=self.b.grad)
+        self.cols = None  # the largest array of the step; let it go as soon as possible
+        if not self.needs_input_grad:
+            return None
+        c = self.x_shape[1]
+        if self.stride == 1 and kh == kw and self.padding < kh and f <= 2 * c:
+            return self._input_grad_full_conv(grad)
+        dcols = self.W.value.reshape(f, -1).T @ g  # (C*kh*kw, N*OH*OW)
+        return col2im(dcols, self.x_shape, kh, kw, self.stride, self.padding)
+
+    def _input_grad_full_conv(self, grad: np.ndarray) -> np.ndarray:
+        """Stride 1: dx is a convolution of the gradient (padded by k-1-p) with the kernel
+        rotated 180 degrees and its in/out channels swapped.  One im2col + one GEMM beats
+        GEMM + k*k scattered slice-adds of col2im when filters <= 2 * channels."""
+        n, c, h, w = self.x_shape
+        k = self.kernel_size[0]
+        cols = im2col(grad, k, k, 1, k - 1 - self.padding)  # (F*k*k, N*H*W)
+        w_rot = self.W.value[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, -1)
+        return (w_rot @ cols).reshape(c, n, h, w).transpose(1, 0, 2, 3)
+
+    def parameters(self) -> list[Parameter]:
+        return [p for p in (self.W, self.b) if p is not None]
+
+    def config_params(self) -> dict[str, Any]:
+        kh, kw = self.kernel_size
+        return {
+            "filters": self.filters,
+            "kernel_size": kh if kh == kw else [kh, kw],
+            "stride": self.stride,
+            "padding": self.padding,
+            "init": init_to_config(self.init),
+        }

@@ -1,0 +1,80 @@
+"""Dense: the book's Affine layer, y = x @ W + b on (N, D) inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import LAYERS, Layer, Parameter, Shape, SpecError
+from ..initializers import get_initializer
+from ._validate import positive_int
+
+
+def resolve_init(init: Any) -> Any:
+    """Check an ``init`` spec now, so a typo is reported at construction with its field."""
+    try:
+        return get_initializer(init)
+    except ValueError as exc:
+        raise SpecError(str(exc), field="init") from None
+
+
+def init_to_config(init: Any) -> Any:
+    """JSON-safe form of an ``init`` argument (a name stays a name)."""
+    return init if isinstance(init, str | dict) else init.get_config()
+
+
+@LAYERS.register("dense", "affine", "linear")
+class Dense(Layer):
+    def __init__(self, units: int, init: Any = "he", use_bias: bool = True) -> None:
+        super().__init__()
+        self.units = positive_int(units, "units")
+        self.init = init
+        self.initializer = resolve_init(init)
+        if not isinstance(use_bias, bool):
+            raise SpecError(f"must be true or false, got {use_bias!r}", field="use_bias")
+        self.use_bias = use_bias
+        self.W: Parameter | None = None
+        self.b: Parameter | None = None
+        self.x: np.ndarray | None = None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any = np.float32) -> Shape:
+        if len(input_shape) != 1:
+            raise SpecError(
+                f"dense needs a flat input of shape (features,), got {list(input_shape)}; "
+                "add a Flatten layer before it",
+                field="input_shape",
+            )
+        out = super().build(input_shape, rng, dtype)
+        fan_in = input_shape[0]
+        w = self.initializer((fan_in, self.units), fan_in, self.units, rng, self.dtype)
+        self.W = Parameter(w, "W", decay=True)
+        if self.use_bias:
+            self.b = Parameter(np.zeros(self.units, self.dtype), "b", decay=False)
+        return out
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (self.units,)
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        # Cast once here so float64 data cannot silently upcast a float32 network.
+        x = np.asarray(x, self.dtype)
+        self.x = x
+        y = x @ self.W.value
+        if self.b is not None:
+            y += self.b.value
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        np.matmul(self.x.T, grad, out=self.W.grad)
+        if self.b is not None:
+            np.sum(grad, axis=0, out=self.b.grad)
+        if not self.needs_input_grad:
+            return None
+        return grad @ self.W.value.T
+
+    def parameters(self) -> list[Parameter]:
+        return [p for p in (self.W, self.b) if p is not None]
+
+    def config_params(self) -> dict[str, Any]:
+        return {"units": self.units, "init": init_to_config(self.init), "use_bias": self.use_bias}

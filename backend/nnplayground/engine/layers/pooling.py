@@ -1,0 +1,132 @@
+"""MaxPool2D and AvgPool2D over (N, C, H, W).
+
+Both loop over the ph*pw offsets inside a window: each offset is one strided view of the
+whole batch with the output's shape, so there is no im2col copy at all and any stride,
+overlapping or not, works the same way.  Max pooling records which offset won (the first
+one on ties, like argmax) in a small integer array; backward routes the gradient there.
+Padding: max pools pad with -inf (padding never wins); avg pools pad with zeros that
+count in the mean (PyTorch's count_include_pad=True).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import LAYERS, Layer, Shape, SpecError
+from ..im2col import out_size, pad_images
+from ._validate import image_shape, int_pair, non_negative_int
+
+
+class _Pool2D(Layer):
+    def __init__(
+        self,
+        pool_size: int | list[int] | tuple[int, int] = 2,
+        stride: int | list[int] | tuple[int, int] | None = None,
+        padding: int = 0,
+    ) -> None:
+        super().__init__()
+        self.pool_size = int_pair(pool_size, "pool_size")
+        self.stride_arg = stride
+        self.stride = self.pool_size if stride is None else int_pair(stride, "stride")
+        self.padding = non_negative_int(padding, "padding")
+        if 2 * self.padding > min(self.pool_size):
+            raise SpecError(
+                f"must be at most half the pool size {list(self.pool_size)}, got {padding!r}",
+                field="padding",
+            )
+        self.x_shape: tuple[int, ...] | None = None
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        c, h, w = image_shape(input_shape, type(self).registry_name)  # type: ignore[attr-defined]
+        (ph, pw), p = self.pool_size, self.padding
+        if ph > h + 2 * p or pw > w + 2 * p:
+            raise SpecError(
+                f"pool {ph}x{pw} is larger than its input {h}x{w}", field="pool_size"
+            )
+        return (c, out_size(h, ph, self.stride[0], p), out_size(w, pw, self.stride[1], p))
+
+    def _offsets(self, xp: np.ndarray):
+        """Yield (offset number, slices) for every position inside the window."""
+        _, oh, ow = self.output_shape
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        for i in range(ph):
+            for j in range(pw):
+                rows = slice(i, i + sh * (oh - 1) + 1, sh)
+                cols = slice(j, j + sw * (ow - 1) + 1, sw)
+                yield i * pw + j, (slice(None), slice(None), rows, cols)
+
+    def _unpad(self, dxp: np.ndarray) -> np.ndarray:
+        p = self.padding
+        if p == 0:
+            return dxp
+        return dxp[:, :, p : dxp.shape[2] - p, p : dxp.shape[3] - p]
+
+    def _grad_buffer(self, grad: np.ndarray) -> np.ndarray:
+        # Match grad's memory order (channel-major after a conv), so the strided writes
+        # below walk memory in order.
+        n, c, h, w = self.x_shape
+        hp, wp = h + 2 * self.padding, w + 2 * self.padding
+        if grad.transpose(1, 0, 2, 3).flags.c_contiguous:
+            return np.zeros((c, n, hp, wp), grad.dtype).transpose(1, 0, 2, 3)
+        return np.zeros((n, c, hp, wp), grad.dtype)
+
+    def config_params(self) -> dict[str, Any]:
+        ph, pw = self.pool_size
+        stride = self.stride_arg
+        if isinstance(stride, tuple):
+            stride = list(stride)
+        size = ph if ph == pw else [ph, pw]
+        return {"pool_size": size, "stride": stride, "padding": self.padding}
+
+
+@LAYERS.register("maxpool2d", "maxpool", "max_pool2d")
+class MaxPool2D(_Pool2D):
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.x_shape = x.shape
+        xp = pad_images(x, self.padding, -np.inf)
+        offsets = list(self._offsets(xp))
+        out = xp[offsets[0][1]].copy(order="K")
+        n_offsets = len(offsets)
+        winner = np.zeros_like(out, np.uint8 if n_offsets <= 255 else np.int32)
+        for k, sl in offsets[1:]:
+            view = xp[sl]
+            better = view > out  # strict: the first maximum keeps the gradient on ties
+            np.copyto(out, view, where=better)
+            winner[better] = k
+        self.winner = winner
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        dxp = self._grad_buffer(grad)
+        overlapping = self.stride[0] < self.pool_size[0] or self.stride[1] < self.pool_size[1]
+        zero = grad.dtype.type(0)
+        for k, sl in self._offsets(dxp):
+            routed = np.where(self.winner == k, grad, zero)
+            if overlapping:
+                dxp[sl] += routed
+            else:
+                dxp[sl] = routed
+        self.winner = None
+        return self._unpad(dxp)
+
+
+@LAYERS.register("avgpool2d", "avgpool", "avg_pool2d")
+class AvgPool2D(_Pool2D):
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.x_shape = x.shape
+        xp = pad_images(x, self.padding)
+        offsets = list(self._offsets(xp))
+        out = xp[offsets[0][1]].copy(order="K")
+        for _, sl in offsets[1:]:
+            out += xp[sl]
+        out *= out.dtype.type(1.0 / len(offsets))
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        dxp = self._grad_buffer(grad)
+        share = grad * grad.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
+        for _, sl in self._offsets(dxp):
+            dxp[sl] += share
+        return self._unpad(dxp)

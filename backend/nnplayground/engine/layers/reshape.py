@@ -1,0 +1,26 @@
+"""Flatten: (N, C, H, W) -> (N, C*H*W), the bridge from conv layers to Dense."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core import LAYERS, Layer, Shape
+
+
+@LAYERS.register("flatten")
+class Flatten(Layer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.x_shape: tuple[int, ...] | None = None
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (math.prod(input_shape),)
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)  # copies only when x is a channel-major conv view
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad.reshape(self.x_shape)

@@ -1,0 +1,49 @@
+"""Input checks and accuracy shared by ``Sequential``'s loops.
+
+Labels are integer class ids (N,) or one-hot rows (N, C); with one output unit
+(sigmoid_bce, or mse on a 0/1 target) the prediction is a threshold instead of an argmax.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import Shape
+
+
+def check_data(x: Any, y: Any, input_shape: Shape | None,
+               dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None]:
+    """Arrays in the model's dtype (copied only when the dtype differs), shapes checked."""
+    x = np.asarray(x)
+    if x.dtype != dtype:
+        x = x.astype(dtype)
+    if input_shape is not None and x.shape[1:] != tuple(input_shape):
+        raise ValueError(f"input has shape {list(x.shape)}, the model expects "
+                         f"(N, {', '.join(map(str, input_shape))})")
+    if len(x) == 0:
+        raise ValueError("input has no samples")
+    if y is None:
+        return x, None
+    y = np.asarray(y)
+    if len(y) != len(x):
+        raise ValueError(f"{len(x)} inputs but {len(y)} labels")
+    if y.dtype.kind == "f" and y.dtype != dtype:
+        y = y.astype(dtype)
+    elif y.dtype.kind not in "fiub":
+        raise ValueError(f"labels must be numbers, got dtype {y.dtype}")
+    return x, y
+
+
+def accuracy(out: np.ndarray, y: np.ndarray, loss_name: str) -> float:
+    """Fraction of correct predictions for one batch of outputs (pre-loss activations)."""
+    if out.ndim == 2 and out.shape[1] > 1:
+        pred = out.argmax(axis=1)
+        target = y.argmax(axis=1) if y.ndim == 2 else y
+        return float(np.mean(pred == target))
+    # One output unit: a logit for sigmoid_bce (sigmoid > 0.5 ⇔ logit > 0), a value otherwise.
+    threshold = 0.0 if loss_name == "sigmoid_bce" else 0.5
+    pred = out.reshape(len(out), -1)[:, 0] > threshold
+    target = np.asarray(y).reshape(len(y), -1)[:, 0] > 0.5
+    return float(np.mean(pred == target))

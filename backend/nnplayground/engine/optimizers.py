@@ -1,0 +1,252 @@
+"""Optimizers: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam (the book's ch. 6 formulations).
+
+``Optimizer`` does the shared work (argument checks, per-Parameter state, L2 weight decay, a
+learning rate that may change between steps); each subclass writes only ``update``, the rule
+itself, in place on ``param.value`` and in the parameter's own dtype.  Notation in the
+docstrings: W parameter, g gradient (after weight decay), η learning rate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import Parameter
+from .registry import Registry
+
+OPTIMIZERS = Registry("optimizer")
+
+State = dict[str, Any]
+
+
+def _check_number(name: str, value: Any) -> float:
+    # bool is an int subclass; "lr": true in a JSON body is a mistake, not 1.0.
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def _positive(name: str, value: Any) -> float:
+    value = _check_number(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return value
+
+
+def _unit_interval(name: str, value: Any) -> float:
+    """0 <= value < 1: momentum-like coefficients (1 would never forget, >1 diverges)."""
+    value = _check_number(name, value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class.  ``step(params)`` applies ``update`` to every Parameter.
+
+    Per-parameter state (velocities, squared-gradient sums, step counts) lives in
+    ``self.state[param]``: keyed by the Parameter object itself, so no string names are needed
+    and two models never share state.
+    """
+
+    registry_name: str = ""
+
+    def __init__(self, lr: float = 0.01, weight_decay: float = 0.0) -> None:
+        self.lr = lr  # validated by the property setter
+        wd = _check_number("weight_decay", weight_decay)
+        if wd < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        self.weight_decay = wd
+        self.state: dict[Parameter, State] = {}
+        self.iterations = 0
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        # Read at every step, so a new value takes effect on the next update.
+        self._lr = _positive("lr", value)
+
+    def hyperparameters(self) -> dict[str, float]:
+        """Rule-specific constructor arguments (beyond lr and weight_decay)."""
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": type(self).registry_name,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            **self.hyperparameters(),
+        }
+
+    def step(self, params: list[Parameter]) -> None:
+        self.iterations += 1
+        for param in params:
+            grad = param.grad
+            if self.weight_decay and param.decay:
+                # d/dW of 0.5·λ·ΣW² is λ·W; a new array so param.grad stays the pure loss gradient.
+                grad = grad + self.weight_decay * param.value
+            state = self.state.get(param)
+            if state is None:
+                state = self.state[param] = self.init_state(param)
+            self.update(param, grad, state)
+
+    def init_state(self, param: Parameter) -> State:
+        return {}
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget all per-parameter state (e.g. after loading new weights)."""
+        self.state.clear()
+        self.iterations = 0
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+@OPTIMIZERS.register("sgd")
+class SGD(Optimizer):
+    """W ← W − η·g"""
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        param.value -= self.lr * grad
+
+
+@OPTIMIZERS.register("momentum")
+class Momentum(Optimizer):
+    """v ← α·v − η·g ;  W ← W + v   (v starts at 0; α = momentum)"""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
+        super().__init__(lr, weight_decay)
+        self.momentum = _unit_interval("momentum", momentum)
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {"momentum": self.momentum}
+
+    def init_state(self, param: Parameter) -> State:
+        return {"v": np.zeros_like(param.value)}
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        v = state["v"]
+        v *= self.momentum
+        v -= self.lr * grad
+        param.value += v
+
+
+@OPTIMIZERS.register("nesterov")
+class Nesterov(Optimizer):
+    """The book's Nesterov form (momentum applied to the look-ahead point):
+
+    v ← α·v − η·g ;  W ← W + α²·v − (1 + α)·η·g
+    """
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
+        super().__init__(lr, weight_decay)
+        self.momentum = _unit_interval("momentum", momentum)
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {"momentum": self.momentum}
+
+    def init_state(self, param: Parameter) -> State:
+        return {"v": np.zeros_like(param.value)}
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        a = self.momentum
+        v = state["v"]
+        v *= a
+        v -= self.lr * grad
+        param.value += (a * a) * v
+        param.value -= ((1.0 + a) * self.lr) * grad
+
+
+@OPTIMIZERS.register("adagrad")
+class AdaGrad(Optimizer):
+    """h ← h + g⊙g ;  W ← W − η·g / (√h + ε)   (ε = 1e-7 as in the book)"""
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-7, weight_decay: float = 0.0) -> None:
+        super().__init__(lr, weight_decay)
+        self.eps = _positive("eps", eps)
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {"eps": self.eps}
+
+    def init_state(self, param: Parameter) -> State:
+        return {"h": np.zeros_like(param.value)}
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        h = state["h"]
+        h += grad * grad
+        denom = np.sqrt(h)
+        denom += self.eps
+        param.value -= self.lr * grad / denom
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSprop(Optimizer):
+    """h ← ρ·h + (1 − ρ)·g⊙g ;  W ← W − η·g / (√h + ε)   (ρ = decay_rate)"""
+
+    def __init__(
+        self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(lr, weight_decay)
+        self.decay_rate = _unit_interval("decay_rate", decay_rate)
+        self.eps = _positive("eps", eps)
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {"decay_rate": self.decay_rate, "eps": self.eps}
+
+    def init_state(self, param: Parameter) -> State:
+        return {"h": np.zeros_like(param.value)}
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        h = state["h"]
+        h *= self.decay_rate
+        h += (1.0 - self.decay_rate) * (grad * grad)
+        denom = np.sqrt(h)
+        denom += self.eps
+        param.value -= self.lr * grad / denom
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """Adam with the book's folded bias correction (t = this parameter's step count, from 1):
+
+    m ← m + (1 − β1)·(g − m) ;  v ← v + (1 − β2)·(g⊙g − v)
+    η_t = η·√(1 − β2^t) / (1 − β1^t) ;  W ← W − η_t·m / (√v + ε)
+    """
+
+    def __init__(
+        self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(lr, weight_decay)
+        self.beta1 = _unit_interval("beta1", beta1)
+        self.beta2 = _unit_interval("beta2", beta2)
+        self.eps = _positive("eps", eps)
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def init_state(self, param: Parameter) -> State:
+        return {"t": 0, "m": np.zeros_like(param.value), "v": np.zeros_like(param.value)}
+
+    def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
+        state["t"] += 1
+        t = state["t"]
+        m, v = state["m"], state["v"]
+        m += (1.0 - self.beta1) * (grad - m)
+        v += (1.0 - self.beta2) * (grad * grad - v)
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+        denom = np.sqrt(v)
+        denom += self.eps
+        param.value -= float(lr_t) * m / denom

@@ -1,0 +1,47 @@
+"""The few things every lab shares: how a running lab reports and stops, and how it says
+that a parameter is wrong.
+
+A long lab is a plain function ``run(..., hooks) -> result``.  It calls ``hooks.report``
+with small JSON-safe dicts as it goes (the server streams them) and checks ``hooks.stopped()``
+between steps, so a job can be stopped without killing a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Report = Callable[[dict[str, Any]], None]
+
+
+class LabError(ValueError):
+    """A lab parameter is out of range; ``field`` names it so the API can point at it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class Hooks:
+    """How a running lab talks to whoever runs it (the job manager, a test, a script)."""
+
+    report: Report = field(default=lambda _msg: None)
+    stopped: Callable[[], bool] = field(default=lambda: False)
+
+
+QUIET = Hooks()
+
+
+def check_range(name: str, value: float, low: float, high: float) -> None:
+    if not (low <= value <= high):
+        raise LabError(f"{name} must be between {low} and {high}, got {value}", name)
+
+
+def check_int(name: str, value: int, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not (low <= value <= high):
+        raise LabError(f"{name} must be an integer between {low} and {high}, got {value!r}",
+                       name)
+    return value

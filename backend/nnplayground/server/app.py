@@ -1,0 +1,113 @@
+"""The app factory: wires settings, services, routers, error handlers and static files.
+
+``nnplayground serve`` runs ``uvicorn nnplayground.server.app:create_app --factory``.
+Run state lives in this process's memory: one worker process per server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from . import errors
+from .deps import Services
+from .errors import ApiError
+from .jsonenc import SafeJSONResponse
+from .routers import health, meta, models, runs, specs, ws
+from .services.hub import Hub
+from .services.manager import RunManager
+from .services.models import ModelStore
+from .services.store import RunStore
+from .settings import Settings
+
+log = logging.getLogger("nnplayground.server")
+
+
+def plotly_js() -> Path:
+    return Path(str(importlib.resources.files("plotly") / "package_data" / "plotly.min.js"))
+
+
+def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = RunStore(settings.db_path)
+    cut = store.mark_interrupted()
+    if cut:
+        log.warning("%d run(s) left running by the previous server are now 'interrupted'", cut)
+    hub = Hub()
+    return Services(settings, store, hub, RunManager(settings, store, hub),
+                    ModelStore(settings.models_dir))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    services = build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.hub.bind(asyncio.get_running_loop())
+        services.manager.start()
+        yield
+        await asyncio.to_thread(services.manager.shutdown)
+        services.store.close()
+
+    app = FastAPI(title="nn-playground", version=__version__, lifespan=lifespan,
+                  default_response_class=SafeJSONResponse)
+    app.state.services = services
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Uploads have their own, larger limit (checked while streaming in the route).
+        size = request.headers.get("content-length")
+        is_upload = request.url.path == "/api/models" and request.method == "POST"
+        if size and size.isdigit() and int(size) > settings.max_request_bytes and not is_upload:
+            return SafeJSONResponse(errors.body(
+                "too_large", f"request body of {size} bytes is over the limit "
+                f"max_request_bytes={settings.max_request_bytes}", "body"), 413)
+        return await call_next(request)
+
+    for module in (health, meta, specs, runs, models, ws):
+        app.include_router(module.router)
+    _include_labs(app)
+
+    _mount_static(app, settings)
+    return app
+
+
+def _include_labs(app: FastAPI) -> None:
+    # Labs are a separate part; if their module cannot be imported the training server must
+    # still start (the error is logged loudly and the lab routes answer 404).
+    try:
+        from .routers import labs
+    except Exception:
+        log.exception("the labs router failed to import; /api/labs is unavailable")
+        return
+    app.include_router(labs.router)
+
+
+def _mount_static(app: FastAPI, settings: Settings) -> None:
+    index = settings.frontend_dir / "index.html"
+
+    @app.get("/", include_in_schema=False)
+    def home() -> FileResponse:
+        if not index.is_file():
+            raise ApiError(404, "not_found", f"the page is missing: {index}")
+        return FileResponse(index)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly() -> FileResponse:
+        return FileResponse(plotly_js(), media_type="text/javascript")
+
+    if settings.frontend_dir.is_dir():
+        app.mount("/app", StaticFiles(directory=settings.frontend_dir), name="app")
+    if settings.static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

@@ -1,0 +1,92 @@
+"""Runs: create (queued FIFO), list, get, pause/resume/stop, change lr, delete, evaluate,
+predict against the live weights, save as a model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from ..deps import ManagerDep, ModelsDep, SettingsDep
+from ..errors import ApiError
+from ..schemas.common import ERRORS
+from ..schemas.models import ModelInfo, ModelSave
+from ..schemas.predict import Evaluation, PredictRequest
+from ..schemas.runs import Run, RunCreate, RunSummary, RunUpdate
+from ..services import predict, probes, runconfig
+from ..services.models import check_name
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+
+@router.post("", status_code=201, response_model=Run, responses=ERRORS)
+def create_run(body: RunCreate, manager: ManagerDep, settings: SettingsDep) -> dict:
+    config, spec = runconfig.resolve(body, settings)
+    run = manager.create(config["name"], config, spec)
+    return manager.get(run.id)
+
+
+@router.get("", response_model=list[RunSummary])
+def list_runs(manager: ManagerDep) -> list[dict]:
+    return manager.list()
+
+
+@router.get("/{run_id}", response_model=Run, responses=ERRORS)
+def get_run(run_id: int, manager: ManagerDep) -> dict:
+    return manager.get(run_id)
+
+
+@router.post("/{run_id}/pause", response_model=Run, responses=ERRORS)
+def pause(run_id: int, manager: ManagerDep) -> dict:
+    manager.pause(run_id)
+    return manager.get(run_id)
+
+
+@router.post("/{run_id}/resume", response_model=Run, responses=ERRORS)
+def resume(run_id: int, manager: ManagerDep) -> dict:
+    manager.resume(run_id)
+    return manager.get(run_id)
+
+
+@router.post("/{run_id}/stop", response_model=Run, responses=ERRORS)
+def stop(run_id: int, manager: ManagerDep) -> dict:
+    manager.stop(run_id)
+    return manager.get(run_id)
+
+
+@router.patch("/{run_id}", response_model=Run, responses=ERRORS)
+def update(run_id: int, body: RunUpdate, manager: ManagerDep) -> dict:
+    manager.set_lr(run_id, body.lr)
+    return manager.get(run_id)
+
+
+@router.delete("/{run_id}", status_code=204, responses=ERRORS)
+def delete(run_id: int, manager: ManagerDep) -> Response:
+    manager.delete(run_id)
+    return Response(status_code=204)
+
+
+@router.post("/{run_id}/evaluate", response_model=Evaluation, responses=ERRORS)
+def evaluate(run_id: int, manager: ManagerDep) -> dict:
+    run = manager.runs.get(run_id)
+    if run is None or run.data is None:
+        manager.get(run_id, history=False)  # 404 for unknown runs
+        raise ApiError(409, "no_data", f"run {run_id} has no test data in memory (it has not "
+                       "started, or it finished before a server restart)")
+    data = run.data
+    return manager.infer(run_id, lambda m: probes.evaluate(m, data.x_test, data.y_test,
+                                                           len(data.classes)))
+
+
+@router.post("/{run_id}/predict", responses=ERRORS)
+def predict_run(run_id: int, body: PredictRequest, manager: ManagerDep) -> dict[str, Any]:
+    if body.points is not None:
+        return manager.infer(run_id, lambda m: predict.run_points(m, body.points))
+    image = predict.input_image(body)
+    return manager.infer(run_id, lambda m: predict.run_model(m, image, body.layers))
+
+
+@router.post("/{run_id}/save", status_code=201, response_model=ModelInfo, responses=ERRORS)
+def save(run_id: int, body: ModelSave, manager: ManagerDep, models: ModelsDep) -> dict:
+    name = check_name(body.name)
+    return manager.infer(run_id, lambda m: models.save(name, m))

@@ -1,0 +1,57 @@
+"""Training data for a run: the engine's datasets cut to the requested subset sizes and
+reshaped to the model's input shape."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...engine.data import DATASETS, dataset_info, load_fashion_mnist, load_mnist, make_toy
+
+TOY_NOISE = 0.1
+
+
+@dataclass
+class RunData:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: list[str]
+    kind: str  # "image" or "toy"
+
+
+def names() -> list[str]:
+    return list(DATASETS)
+
+
+def check_available(name: str) -> None:
+    info = dataset_info(name)
+    if not info.available():
+        raise ValueError(f"dataset {name!r} is not installed on this server")
+
+
+def natural_shape(name: str) -> list[int]:
+    return list(dataset_info(name).input_shape)
+
+
+def load(name: str, train_size: int, test_size: int, input_shape: list[int],
+         seed: int) -> RunData:
+    info = dataset_info(name)
+    check_available(name)
+    if info.kind == "toy":
+        # Test points come from a different seed so they are not copies of training points.
+        x, y = make_toy(name, n=max(train_size, 2), noise=TOY_NOISE, seed=seed)
+        xt, yt = make_toy(name, n=max(test_size, 2), noise=TOY_NOISE, seed=seed + 1_000_003)
+    else:
+        loader = load_mnist if name == "mnist" else load_fashion_mnist
+        (x, y), (xt, yt) = loader(normalize=True, flatten=True)
+        x, y, xt, yt = x[:train_size], y[:train_size], xt[:test_size], yt[:test_size]
+    size = math.prod(x.shape[1:])
+    if math.prod(input_shape) != size:
+        raise ValueError(f"spec.input_shape {input_shape} holds {math.prod(input_shape)} values "
+                         f"but {name} samples have {size} (use {list(info.input_shape)})")
+    shape = (-1, *input_shape)
+    return RunData(x.reshape(shape), y, xt.reshape(shape), yt, list(info.classes), info.kind)

@@ -1,0 +1,99 @@
+"""What the page looks at inside a model: activation and weight histograms, conv filters,
+per-layer activations of one prediction, and evaluation (confusion matrix + mistakes)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+BINS = 30
+MAX_MAPS = 16  # feature maps per layer sent with a prediction
+MAX_VALUES = 512  # values of a flat layer sent with a prediction
+MAX_FILTERS = 64
+N_MISTAKES = 12
+
+
+def layer_type(layer: Any) -> str:
+    return getattr(type(layer), "registry_name", type(layer).__name__.lower())
+
+
+def histogram(values: np.ndarray, bins: int = BINS) -> dict[str, Any]:
+    v = np.asarray(values, dtype=np.float64).ravel()
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        return {"edges": [], "counts": [], "mean": None, "std": None, "nonfinite": int(v.size)}
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "mean": float(finite.mean()),
+            "std": float(finite.std()), "zero_frac": float(np.mean(finite == 0)),
+            "nonfinite": int(v.size - finite.size)}
+
+
+def activation_histograms(model: Any, probe: np.ndarray) -> list[dict[str, Any]]:
+    outs = model.forward_trace(probe)
+    return [{"index": i, "type": layer_type(layer), **histogram(out)}
+            for i, (layer, out) in enumerate(zip(model.layers, outs, strict=False))]
+
+
+def weight_histograms(model: Any) -> list[dict[str, Any]]:
+    rows = []
+    for i, layer in enumerate(model.layers):
+        for p in layer.parameters():
+            rows.append({"index": i, "type": layer_type(layer), "name": p.name,
+                         "shape": list(p.value.shape), **histogram(p.value)})
+    return rows
+
+
+def conv_layers(model: Any) -> list[int]:
+    return [i for i, layer in enumerate(model.layers) if layer_type(layer) == "conv2d"]
+
+
+def filters(model: Any, index: int) -> dict[str, Any]:
+    """Kernels of conv layer ``index`` as numbers: (filters, channels, kh, kw), capped."""
+    layer = model.layers[index]
+    kernel = next(p.value for p in layer.parameters() if p.value.ndim == 4)
+    k = kernel[:MAX_FILTERS, :MAX_MAPS]
+    return {"layer": index, "shape": list(kernel.shape), "min": float(k.min()),
+            "max": float(k.max()), "kernels": k.tolist()}
+
+
+def trace_layers(model: Any, x: np.ndarray) -> list[dict[str, Any]]:
+    """Per-layer output for one sample: feature maps for 3-D outputs, values otherwise."""
+    outs = model.forward_trace(x)
+    rows = []
+    for i, (layer, out) in enumerate(zip(model.layers, outs, strict=False)):
+        a = out[0]
+        row: dict[str, Any] = {"index": i, "type": layer_type(layer), "shape": list(a.shape)}
+        if a.ndim == 3:
+            row["feature_maps"] = np.round(a[:MAX_MAPS], 4).tolist()
+        else:
+            row["values"] = np.round(a.ravel()[:MAX_VALUES], 4).tolist()
+        rows.append(row)
+    return rows
+
+
+def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int) -> dict[str, Any]:
+    probs = np.asarray(model.predict_proba(x))
+    if probs.ndim == 1 or probs.shape[1] == 1:  # a single sigmoid unit: two classes
+        p1 = probs.reshape(-1)
+        probs = np.stack([1 - p1, p1], axis=1)
+    labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
+    pred = probs.argmax(axis=1)
+    n = max(classes, probs.shape[1])
+    confusion = np.zeros((n, n), dtype=np.int64)
+    np.add.at(confusion, (labels, pred), 1)
+    wrong = np.flatnonzero(pred != labels)
+    conf = probs[wrong, pred[wrong]]
+    worst = wrong[np.argsort(-conf, kind="stable")[:N_MISTAKES]]
+    image_like = math.prod(x.shape[1:]) == 784
+    mistakes = [{"index": int(i), "label": int(labels[i]), "pred": int(pred[i]),
+                 "confidence": float(probs[i, pred[i]]),
+                 "image": np.round(x[i].reshape(28, 28), 3).tolist() if image_like else None,
+                 "point": None if image_like else x[i].ravel().tolist()}
+                for i in worst]
+    return {"accuracy": float(np.mean(pred == labels)) if len(labels) else None,
+            "count": int(len(labels)), "confusion": confusion.tolist(), "mistakes": mistakes}

@@ -1,0 +1,62 @@
+"""One Settings object for the whole server, read from ``NNPG_*`` environment variables.
+
+pydantic-settings is not a dependency, so ``from_env`` maps variables to fields by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".nnplayground")
+    frontend_dir: Path = REPO_ROOT / "frontend"
+    static_dir: Path = REPO_ROOT / "static"
+    max_concurrent: int = Field(2, ge=1, le=64)
+    # Empty list: only the page's own origin (same host:port) may open WebSockets.
+    allowed_origins: list[str] = Field(default_factory=list)
+    max_params: int = 5_000_000
+    max_memory_bytes: int = 2 * 1024**3
+    max_train_size: int = 60_000
+    max_epochs: int = 200
+    max_upload_bytes: int = 50 * 1024**2
+    max_request_bytes: int = 8 * 1024**2
+    max_ws_message_bytes: int = 4096
+    ws_queue_size: int = 256
+    snapshot_interval: float = 0.2  # seconds between weight snapshots for live predictions
+
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = env.get(f"NNPG_{name.upper()}")
+            if raw is None:
+                continue
+            if name == "allowed_origins":
+                values[name] = [o.strip() for o in raw.split(",") if o.strip()]
+            else:
+                values[name] = raw  # pydantic converts and names the bad variable on error
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "runs.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def weights_dir(self) -> Path:
+        return self.data_dir / "run-weights"

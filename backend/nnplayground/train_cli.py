@@ -1,0 +1,166 @@
+"""``nnplayground train PRESET_OR_SPEC.json``: train a preset or a spec file in the terminal.
+
+A progress bar goes to stderr; one line per epoch with train (running mean over the epoch)
+and test loss/accuracy goes to stdout.  Bad input exits with status 2 and a message that
+names the bad value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DATASETS = ("mnist", "fashion_mnist")
+
+
+class UsageError(Exception):
+    """Reported as ``error: ...`` with exit status 2, like argparse's own errors."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
+def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
+    from .engine.presets import PRESETS
+
+    p = subparsers.add_parser(
+        "train", help="train a preset or a spec file on MNIST in the terminal",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", metavar="PRESET_OR_SPEC",
+                   help=f"a preset ({', '.join(PRESETS.names())}) or a model spec .json file")
+    p.add_argument("--epochs", type=_positive_int, help="default: the preset's")
+    p.add_argument("--batch-size", type=_positive_int, help="default: the preset's")
+    p.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop or adam")
+    p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
+    p.add_argument("--weight-decay", type=float, help="L2 weight decay λ (default: the preset's)")
+    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument("--dataset", choices=DATASETS, default="mnist")
+    p.add_argument("--train-size", type=_positive_int, help="use the first N training images")
+    p.add_argument("--test-size", type=_positive_int, help="use the first N test images")
+    p.add_argument("--save", metavar="OUT.npz", help="save the trained model here")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_train)
+    return p
+
+
+def _resolve(model_arg: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(spec, training settings) from a preset name or a JSON file (a spec or a preset)."""
+    from .engine.presets import PRESETS
+
+    if model_arg.lower() in PRESETS:
+        preset = PRESETS.create(model_arg)
+        return preset["spec"], preset["training"]
+    path = Path(model_arg)
+    if not path.suffix == ".json" and not path.exists():
+        raise UsageError(f"unknown preset {model_arg!r}; choose one of "
+                         f"{', '.join(PRESETS.names())}, or give a spec .json file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"spec file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"spec file {str(path)!r} is not valid JSON: {exc}") from None
+    if isinstance(data, dict) and "spec" in data:  # a saved preset-like document
+        return data["spec"], data.get("training") or {}
+    return data, {}
+
+
+def _load_data(dataset: str, flatten: bool, train_size: int | None,
+               test_size: int | None) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    from .engine.data import load_fashion_mnist, load_mnist
+
+    loader = load_mnist if dataset == "mnist" else load_fashion_mnist
+    (x, y), (xt, yt) = loader(flatten=flatten)
+    return (x[:train_size], y[:train_size]), (xt[:test_size], yt[:test_size])
+
+
+def _build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    from .engine import OPTIMIZERS, Sequential, SpecError
+
+    spec, training = _resolve(args.model)
+    try:
+        model = Sequential.from_config(spec, rng=np.random.default_rng(args.seed))
+    except SpecError as exc:
+        raise UsageError(f"bad model spec: {exc}") from None
+    opt_cfg = dict(training.get("optimizer") or {"name": "adam", "lr": 0.001})
+    if args.optimizer:
+        opt_cfg = {"name": args.optimizer}  # another rule: its own defaults, not the preset's
+    if args.lr is not None:
+        opt_cfg["lr"] = args.lr
+    wd = args.weight_decay if args.weight_decay is not None else training.get("weight_decay", 0.0)
+    if wd:
+        opt_cfg["weight_decay"] = wd
+    try:
+        model.compile(optimizer=OPTIMIZERS.create(opt_cfg),
+                      loss=training.get("loss", "softmax_cross_entropy"), metrics=["accuracy"])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    settings = {"epochs": args.epochs or training.get("epochs", 5),
+                "batch_size": args.batch_size or training.get("batch_size", 100)}
+    return model, settings
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .engine.callbacks import LambdaCallback, ProgressBar
+
+    try:
+        model, settings = _build(args)
+        if len(model.input_shape) not in (1, 3) or int(np.prod(model.input_shape)) != 784:
+            raise UsageError(f"input_shape {list(model.input_shape)} does not fit 28×28 images; "
+                             "use [784] or [1, 28, 28]")
+        flat = len(model.input_shape) == 1
+        (x, y), (xt, yt) = _load_data(args.dataset, flat, args.train_size, args.test_size)
+    except UsageError as exc:
+        print(f"nnplayground train: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:  # missing/corrupt dataset files
+        print(f"nnplayground train: error: {exc}", file=sys.stderr)
+        return 1
+    print(model.summary())
+    print(f"optimizer {model.optimizer!r}, batch {settings['batch_size']}, "
+          f"{settings['epochs']} epochs, {len(x)} train / {len(xt)} test images ({args.dataset})")
+
+    def report(epoch: int, logs: dict[str, Any]) -> None:
+        print(f"epoch {epoch + 1:>3}/{settings['epochs']}  "
+              f"train loss {logs['loss']:.4f} acc {logs['accuracy']:.4f}  "
+              f"test loss {logs['val_loss']:.4f} acc {logs['val_accuracy']:.4f}  "
+              f"{logs['seconds']:.1f}s", flush=True)
+
+    callbacks = [] if args.quiet else [ProgressBar(stream=sys.stderr, epoch_lines=False)]
+    callbacks.append(LambdaCallback(on_epoch_end=report))
+    start = time.perf_counter()
+    model.fit(x, y, epochs=settings["epochs"], batch_size=settings["batch_size"],
+              validation_data=(xt, yt), callbacks=callbacks)
+    print(f"done in {time.perf_counter() - start:.1f}s")
+    if args.save:
+        try:
+            model.save(args.save)
+        except OSError as exc:
+            print(f"nnplayground train: error: cannot save to {args.save!r}: {exc}",
+                  file=sys.stderr)
+            return 1
+        print(f"saved {args.save}")
+    return 0

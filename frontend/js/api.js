@@ -1,0 +1,115 @@
+// HTTP and WebSocket access to the server (docs/architecture.md, docs/protocol.md).
+// Every failure becomes an ApiError whose message is the server's plain-words message.
+import { t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(status, error) {
+    super(error?.message || t("err.http", { status }));
+    this.status = status;
+    this.code = error?.code || "http_error";
+    this.field = error?.field ?? null;
+    this.index = error?.index ?? null;
+  }
+}
+
+/** Pull a readable error out of a 4xx/5xx body: {"error": {...}} or FastAPI's {"detail": ...}. */
+function errorFromBody(status, body) {
+  if (body && typeof body === "object") {
+    if (body.error) return new ApiError(status, body.error);
+    if (Array.isArray(body.detail)) {
+      const d = body.detail[0] || {};
+      const where = Array.isArray(d.loc) ? d.loc.filter((x) => x !== "body").join(".") : "";
+      return new ApiError(status, { code: "invalid", message: `${where}: ${d.msg}`, field: where });
+    }
+    if (typeof body.detail === "string") return new ApiError(status, { code: "error", message: body.detail });
+  }
+  return new ApiError(status, null);
+}
+
+export async function request(method, path, body, { signal } = {}) {
+  let resp;
+  try {
+    resp = await fetch(path, {
+      method,
+      signal,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    if (e.name === "AbortError") throw e;
+    throw new ApiError(0, { code: "network", message: t("err.network") });
+  }
+  if (resp.status === 204) return null;
+  let data = null;
+  try {
+    data = await resp.json();
+  } catch {
+    data = null;
+  }
+  if (!resp.ok) throw errorFromBody(resp.status, data);
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  health: () => request("GET", "/api/health"),
+  meta: () => request("GET", "/api/meta"),
+  validate: (spec, opts) => request("POST", "/api/specs/validate", { spec }, opts),
+  createRun: (body) => request("POST", "/api/runs", body),
+  listRuns: () => request("GET", "/api/runs"),
+  getRun: (id) => request("GET", `/api/runs/${enc(id)}`),
+  pause: (id) => request("POST", `/api/runs/${enc(id)}/pause`),
+  resume: (id) => request("POST", `/api/runs/${enc(id)}/resume`),
+  stop: (id) => request("POST", `/api/runs/${enc(id)}/stop`),
+  setLr: (id, lr) => request("PATCH", `/api/runs/${enc(id)}`, { lr }),
+  evaluate: (id) => request("POST", `/api/runs/${enc(id)}/evaluate`),
+  saveRun: (id, name) => request("POST", `/api/runs/${enc(id)}/save`, { name }),
+  listModels: () => request("GET", "/api/models"),
+  predict: (source, body, opts) =>
+    source.kind === "model"
+      ? request("POST", `/api/models/${enc(source.id)}/predict`, body, opts)
+      : request("POST", `/api/runs/${enc(source.id)}/predict`, body, opts),
+};
+
+/**
+ * Follow one run over its WebSocket. handlers: {message(msg), open(), close()}.
+ * Returns {send(obj), close()}; the socket reconnects while the caller has not closed it.
+ */
+export function runSocket(runId, handlers) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const url = `${proto}//${location.host}/ws/runs/${enc(runId)}`;
+  let ws = null;
+  let closed = false;
+  let retry = 500;
+  const connect = () => {
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      retry = 500;
+      handlers.open?.();
+    };
+    ws.onmessage = (ev) => {
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      handlers.message?.(msg);
+    };
+    ws.onclose = () => {
+      handlers.close?.();
+      if (!closed) setTimeout(connect, (retry = Math.min(retry * 2, 8000)));
+    };
+  };
+  connect();
+  return {
+    send(obj) {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
+    },
+    close() {
+      closed = true;
+      ws?.close();
+    },
+  };
+}

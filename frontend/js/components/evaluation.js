@@ -1,0 +1,91 @@
+// After each epoch: the confusion matrix (混同行列) and the most confident mistakes.
+// Clicking a cell filters the gallery to that (true, predicted) pair; clicking it again clears.
+import { h, clear, grayToCanvas } from "../dom.js";
+import { t } from "../i18n.js";
+import { PLOT_CONFIG, baseLayout } from "./plot.js";
+
+/** createEvaluation(el, {classLabel(i)}) -> {update(evaluation), reset(), relabel()} */
+export function createEvaluation(el, { classLabel }) {
+  const heat = h("div", { class: "chart square", testid: "confusion-matrix" });
+  const gallery = h("div", { class: "gallery", testid: "mistakes-gallery" });
+  const filterNote = h("div", { class: "filter-note", testid: "gallery-filter" });
+  const clearBtn = h("button", { type: "button", class: "btn small", testid: "gallery-clear-filter", i18n: "eval.show_all", hidden: true }, t("eval.show_all"));
+  const acc = h("output", { class: "big-number", testid: "eval-accuracy" }, "–");
+  const empty = h("p", { class: "muted", i18n: "eval.empty" }, t("eval.empty"));
+  const pair = h("div", { class: "eval-pair", hidden: true }, heat,
+      h("div", {}, h("div", { class: "chart-head" }, h("h4", { i18n: "eval.mistakes" }, t("eval.mistakes")), filterNote, clearBtn), gallery));
+  el.append(h("div", { class: "chart-head" }, h("h3", { i18n: "eval.title" }, t("eval.title")), acc), empty, pair);
+  let last = null;
+  let pick = null; // [true, pred] or null
+  let plotted = false;
+
+  function renderGallery() {
+    clear(gallery);
+    const items = (last?.mistakes || []).filter((m) => !pick || (m.label === pick[0] && m.pred === pick[1]));
+    filterNote.textContent = pick ? t("eval.filter", { label: classLabel(pick[0]), pred: classLabel(pick[1]) }) : "";
+    clearBtn.hidden = !pick;
+    if (!items.length) gallery.append(h("p", { class: "muted", i18n: "eval.none" }, t("eval.none")));
+    for (const m of items.slice(0, 48)) {
+      const c = grayToCanvas(h("canvas", {}), m.image, { scale: 2 });
+      gallery.append(h("figure", { class: "mistake", testid: "mistake", title: `#${m.index}` }, c,
+        h("figcaption", {}, `${classLabel(m.label)}→${classLabel(m.pred)} `, h("small", {}, `${Math.round(m.confidence * 100)}%`))));
+    }
+  }
+
+  function renderHeat() {
+    const cm = last.confusion;
+    const n = cm.length;
+    const labels = [...Array(n).keys()].map(classLabel);
+    const layout = baseLayout({
+      margin: { l: 56, r: 8, t: 8, b: 48 }, showlegend: false,
+      xaxis: { title: { text: t("eval.predicted") }, tickvals: [...Array(n).keys()], ticktext: labels, side: "bottom" },
+      yaxis: { title: { text: t("eval.true") }, tickvals: [...Array(n).keys()], ticktext: labels, autorange: "reversed" },
+    });
+    const trace = { type: "heatmap", z: cm, colorscale: [[0, "#ffffff"], [1, "#1a73e8"]], showscale: false,
+      hovertemplate: `${t("eval.true")} %{y}, ${t("eval.predicted")} %{x}: %{z}<extra></extra>`,
+      text: cm.map((r) => r.map(String)), texttemplate: "%{text}", textfont: { size: 9 } };
+    Plotly.react(heat, [trace], layout, PLOT_CONFIG);
+    if (!plotted) {
+      plotted = true;
+      heat.on("plotly_click", (ev) => {
+        const p = ev.points?.[0];
+        if (!p) return;
+        const next = [p.y, p.x];
+        pick = pick && pick[0] === next[0] && pick[1] === next[1] ? null : next;
+        renderGallery();
+      });
+    }
+  }
+
+  clearBtn.addEventListener("click", () => { pick = null; renderGallery(); });
+
+  return {
+    update(ev) {
+      if (!ev?.confusion) return;
+      last = ev;
+      empty.hidden = true;
+      pair.hidden = false;
+      if (typeof ev.accuracy === "number") acc.textContent = `${(ev.accuracy * 100).toFixed(1)}%`;
+      renderHeat();
+      renderGallery();
+    },
+    /** Filter the gallery as a click on the cell (true, pred) would; used by keyboard users too. */
+    select(trueClass, predClass) {
+      pick = [trueClass, predClass];
+      renderGallery();
+    },
+    reset() {
+      last = null;
+      pick = null;
+      acc.textContent = "–";
+      empty.hidden = false;
+      pair.hidden = true;
+      clear(gallery);
+      Plotly.purge(heat);
+      plotted = false;
+    },
+    relabel() {
+      if (last) { renderHeat(); renderGallery(); }
+    },
+  };
+}

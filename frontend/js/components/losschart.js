@@ -1,0 +1,68 @@
+// Loss per step. addPoints() queues points; one Plotly.extendTraces per animation frame draws
+// them with a point cap, so an hour-long run does not slow the page.
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+import { frameBatcher } from "../dom.js";
+import { PLOT_CONFIG, baseLayout, PALETTE } from "./plot.js";
+
+const MAX_POINTS = 5000;
+
+/** createLossChart(el) -> {addPoints(points), reset(), addOverlay(id, label, points), removeOverlay(id), relabel()} */
+export function createLossChart(el) {
+  const plotEl = h("div", { class: "chart", testid: "loss-chart" });
+  const log = h("input", { type: "checkbox", testid: "loss-log-toggle" });
+  const count = h("span", { class: "sr-only", testid: "loss-point-count" }, "0");
+  el.append(h("div", { class: "chart-head" },
+    h("h3", { i18n: "chart.loss" }, t("chart.loss")),
+    h("label", { class: "toggle" }, log, h("span", { i18n: "chart.log_scale" }, t("chart.log_scale"))), count), plotEl);
+
+  let queue = [];
+  let total = 0;
+  const overlays = []; // ids in trace order after trace 0
+  const layout = () => baseLayout({ xaxis: { title: { text: t("chart.step") }, gridcolor: "#eceff1" }, yaxis: { type: log.checked ? "log" : "linear", gridcolor: "#eceff1", title: { text: t("chart.loss_axis") } } });
+  const current = () => ({ x: [], y: [], mode: "lines", name: t("chart.this_run"), line: { color: PALETTE[0], width: 1.5 } });
+  Plotly.newPlot(plotEl, [current()], layout(), PLOT_CONFIG);
+
+  const flush = frameBatcher(() => {
+    if (!queue.length) return;
+    const xs = queue.map((p) => p[0]);
+    const ys = queue.map((p) => p[1]);
+    queue = [];
+    Plotly.extendTraces(plotEl, { x: [xs], y: [ys] }, [0], MAX_POINTS);
+    count.textContent = String(total);
+  });
+
+  log.addEventListener("change", () => Plotly.relayout(plotEl, { "yaxis.type": log.checked ? "log" : "linear" }));
+
+  return {
+    addPoints(points) {
+      const ok = points.filter((p) => Number.isFinite(p[1]));
+      queue.push(...ok);
+      total += ok.length;
+      flush();
+    },
+    reset() {
+      queue = [];
+      total = 0;
+      count.textContent = "0";
+      Plotly.react(plotEl, [current(), ...plotEl.data.slice(1)], layout(), PLOT_CONFIG);
+    },
+    addOverlay(id, label, points) {
+      if (overlays.includes(id)) return;
+      overlays.push(id);
+      const step = Math.max(1, Math.ceil(points.length / MAX_POINTS));
+      const pts = points.filter((_, i) => i % step === 0);
+      Plotly.addTraces(plotEl, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), mode: "lines", name: label, opacity: 0.6, line: { width: 1, color: PALETTE[overlays.length % PALETTE.length] } });
+    },
+    removeOverlay(id) {
+      const i = overlays.indexOf(id);
+      if (i < 0) return;
+      overlays.splice(i, 1);
+      Plotly.deleteTraces(plotEl, i + 1);
+    },
+    relabel() {
+      Plotly.relayout(plotEl, { "xaxis.title.text": t("chart.step"), "yaxis.title.text": t("chart.loss_axis") });
+      Plotly.restyle(plotEl, { name: t("chart.this_run") }, [0]);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// What the network sees and says: the 28×28 input, probability bars 0–9, conv feature maps.
+import { h, clear, grayToCanvas } from "../dom.js";
+import { t } from "../i18n.js";
+
+/** createPredictView(el, {classLabel(i)}) -> {update(prediction), reset()} */
+export function createPredictView(el, { classLabel }) {
+  const seen = h("canvas", { class: "seen", testid: "seen-image", width: 112, height: 112 });
+  const top = h("output", { class: "big-number", testid: "prediction-top" }, "–");
+  const bars = h("div", { class: "prob-bars", testid: "prob-bars" });
+  const maps = h("div", { class: "feature-maps", testid: "feature-maps" });
+  el.append(h("div", { class: "predict" },
+    h("div", { class: "seen-box" }, h("div", { class: "panel-sub", i18n: "draw.seen" }, t("draw.seen")), seen,
+      h("div", { class: "panel-sub", i18n: "draw.top" }, t("draw.top")), top),
+    h("div", { class: "bars-box" }, h("div", { class: "panel-sub", i18n: "draw.probs" }, t("draw.probs")), bars)),
+  h("div", { class: "panel-sub", i18n: "draw.maps" }, t("draw.maps")), maps);
+
+  const rows = [];
+  function ensureRows(n) {
+    if (rows.length === n) return;
+    clear(bars);
+    rows.length = 0;
+    for (let i = 0; i < n; i++) {
+      const fill = h("span", { class: "bar-fill" });
+      const val = h("span", { class: "bar-val" }, "");
+      const row = h("div", { class: "bar-row", testid: `prob-bar-${i}` }, h("span", { class: "bar-label" }, classLabel(i)), h("span", { class: "bar-track" }, fill), val);
+      rows.push({ row, fill, val });
+      bars.append(row);
+    }
+  }
+
+  function reset() {
+    top.textContent = "–";
+    ensureRows(10);
+    for (const r of rows) { r.fill.style.width = "0%"; r.val.textContent = ""; r.row.classList.remove("top"); }
+    clear(maps);
+    seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
+  }
+
+  reset();
+  return {
+    update(p) {
+      ensureRows(p.probs.length);
+      p.probs.forEach((v, i) => {
+        rows[i].fill.style.width = `${(v * 100).toFixed(1)}%`;
+        rows[i].val.textContent = `${(v * 100).toFixed(1)}%`;
+        rows[i].row.classList.toggle("top", i === p.top);
+      });
+      top.textContent = classLabel(p.top);
+      top.dataset.value = String(p.top);
+      if (p.input) grayToCanvas(seen, p.input, { scale: 4 });
+      clear(maps);
+      for (const layer of p.layers || []) {
+        if (!layer.feature_maps?.length) continue;
+        const cells = layer.feature_maps.slice(0, 16).map((fm) => grayToCanvas(h("canvas", { class: "fmap" }), fm, { scale: Math.max(1, Math.floor(48 / fm.length)) }));
+        const typeKey = `layer.${layer.type}`;
+        maps.append(h("div", { class: "fmap-layer", testid: `feature-maps-${layer.index}` },
+          h("div", { class: "panel-sub" }, `${layer.index + 1}. `, h("span", { i18n: typeKey }, t(typeKey)), ` ${JSON.stringify(layer.shape || "")}`),
+          h("div", { class: "fmap-grid" }, cells)));
+      }
+    },
+    reset,
+  };
+}

@@ -1,0 +1,142 @@
+// Start / pause / resume / stop, live learning rate, and progress readouts of the current run.
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+import { bus } from "../bus.js";
+import * as run from "../run.js";
+import { api } from "../api.js";
+import { showError, toast } from "../toast.js";
+
+function fmtEta(s) {
+  if (!Number.isFinite(s) || s < 0) return "–";
+  const m = Math.floor(s / 60);
+  const r = Math.round(s % 60);
+  return m ? `${m}:${String(r).padStart(2, "0")}` : `${r}s`;
+}
+
+/** createRunPanel(el, {buildRequest() -> RunCreate | null}) -> {} (it listens to the bus) */
+export function createRunPanel(el, { buildRequest }) {
+  const b = (key, testid, fn, cls = "btn") => h("button", { type: "button", class: cls, testid, i18n: key, onclick: fn }, t(key));
+  const startBtn = b("run.start", "start-button", onStart, "btn primary");
+  const pauseBtn = b("run.pause", "pause-button", () => run.pause());
+  const resumeBtn = b("run.resume", "resume-button", () => run.resume());
+  const stopBtn = b("run.stop", "stop-button", () => run.stop(), "btn danger");
+  const liveLr = h("input", { type: "number", step: "any", min: 0, class: "num", testid: "live-lr" });
+  const applyLr = b("run.apply_lr", "apply-lr", () => {
+    const v = Number(liveLr.value);
+    if (!(v > 0)) return showError({ message: t("run.bad_lr", { value: liveLr.value }) });
+    run.setLr(v).then(() => toast(t("run.lr_applied", { lr: v })));
+  });
+  const saveName = h("input", { type: "text", size: 10, testid: "run-save-name", "data-i18n-placeholder": "builder.save_name", placeholder: t("builder.save_name") });
+  const saveBtn = b("run.save_model", "run-save", async () => {
+    const cur = run.currentRun();
+    const name = saveName.value.trim();
+    if (!cur || !name) return showError({ message: t("builder.save_need_name") });
+    try {
+      await api.saveRun(cur.id, name);
+      toast(t("builder.saved", { name }));
+      bus.emit("models:changed");
+    } catch (e) {
+      showError(e);
+    }
+  });
+  const ro = (key, testid) => {
+    const v = h("output", { testid, class: "ro-value" }, "–");
+    return [h("div", { class: "ro" }, h("span", { class: "ro-label", i18n: key }, t(key)), v), v];
+  };
+  const [stRow, statusOut] = ro("run.status", "run-status");
+  const [qRow, queueOut] = ro("run.queue", "queue-position");
+  const [eRow, epochOut] = ro("run.epoch", "progress-epoch");
+  const [sRow, stepOut] = ro("run.step", "progress-step");
+  const [rRow, rateOut] = ro("run.rate", "progress-rate");
+  const [etaRow, etaOut] = ro("run.eta", "progress-eta");
+  const bar = h("progress", { max: 1, value: 0, testid: "progress-bar", class: "progress" });
+
+  el.append(h("div", { class: "run-panel" },
+    h("div", { class: "btn-row" }, startBtn, pauseBtn, resumeBtn, stopBtn),
+    h("div", { class: "btn-row" }, h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "run.live_lr" }, t("run.live_lr")), liveLr), applyLr),
+    bar,
+    h("div", { class: "readouts", testid: "progress" }, stRow, qRow, eRow, sRow, rRow, etaRow),
+    h("div", { class: "btn-row" }, saveName, saveBtn)));
+
+  let status = null;
+  let totalSteps = 0;
+  let totalEpochs = 0;
+  let rateWin = []; // [time, step] pairs to estimate steps/s when the server does not say
+
+  function buttons() {
+    const active = status === "running" || status === "paused" || status === "queued";
+    startBtn.disabled = active;
+    pauseBtn.disabled = status !== "running";
+    resumeBtn.disabled = status !== "paused";
+    stopBtn.disabled = !active;
+    applyLr.disabled = !(status === "running" || status === "paused");
+    saveBtn.disabled = !status || status === "queued";
+  }
+
+  async function onStart() {
+    const body = buildRequest();
+    if (!body) return;
+    startBtn.disabled = true;
+    totalSteps = body.epochs * Math.ceil(body.train_size / body.batch_size);
+    totalEpochs = body.epochs;
+    liveLr.value = body.optimizer.lr;
+    try {
+      await run.start(body);
+    } catch (e) {
+      showError(e);
+      buttons();
+    }
+  }
+
+  function showStep(step, rate, eta) {
+    stepOut.textContent = totalSteps ? `${step} / ${totalSteps}` : String(step);
+    bar.value = totalSteps ? Math.min(1, step / totalSteps) : 0;
+    rateOut.textContent = Number.isFinite(rate) ? rate.toFixed(1) : "–";
+    etaOut.textContent = fmtEta(eta ?? (rate > 0 && totalSteps ? (totalSteps - step) / rate : NaN));
+  }
+
+  bus.on("run:new", (r) => {
+    rateWin = [];
+    const cfg = r.config || {};
+    if (cfg.epochs) totalEpochs = cfg.epochs;
+    if (cfg.epochs && cfg.train_size && cfg.batch_size) totalSteps = cfg.epochs * Math.ceil(cfg.train_size / cfg.batch_size);
+    epochOut.textContent = stepOut.textContent = rateOut.textContent = etaOut.textContent = "–";
+  });
+  bus.on("run:state", (r) => {
+    status = r.status;
+    const key = `status.${status}`;
+    statusOut.textContent = t(key) === key ? status : t(key);
+    if (t(key) !== key) statusOut.dataset.i18n = key; // re-labelled when the language changes
+    else delete statusOut.dataset.i18n;
+    statusOut.dataset.status = status;
+    queueOut.textContent = status === "queued" && r.queue_position != null ? `#${r.queue_position}` : "–";
+    const p = r.progress;
+    if (p) {
+      if (p.total_steps) totalSteps = p.total_steps;
+      if (p.epoch != null) epochOut.textContent = `${p.epoch} / ${p.epochs ?? totalEpochs}`;
+      if (p.step != null) showStep(p.step, p.steps_per_sec, p.eta_seconds ?? p.eta);
+    }
+    buttons();
+  });
+  let serverRate = null; // the server's own steps/s and ETA win over the local estimate
+  bus.on("run:progress", (d) => {
+    if (d.epoch != null) epochOut.textContent = `${d.epoch} / ${d.epochs ?? totalEpochs}`;
+    if (d.total_steps) totalSteps = d.total_steps;
+    if (d.lr != null && document.activeElement !== liveLr) liveLr.value = d.lr;
+    serverRate = Number.isFinite(d.steps_per_sec) ? d : null;
+  });
+  bus.on("run:steps", (pts) => {
+    const step = pts[pts.length - 1][0];
+    const now = performance.now();
+    rateWin.push([now, step]);
+    while (rateWin.length > 2 && now - rateWin[0][0] > 5000) rateWin.shift();
+    const [t0, s0] = rateWin[0];
+    const rate = now > t0 ? ((step - s0) * 1000) / (now - t0) : NaN;
+    if (serverRate) showStep(step, serverRate.steps_per_sec, serverRate.eta_seconds);
+    else showStep(step, rate);
+  });
+  bus.on("run:epoch", (e) => { epochOut.textContent = `${e.epoch} / ${totalEpochs || "?"}`; });
+  bus.on("run:ended", () => { etaOut.textContent = "–"; });
+  buttons();
+  return {};
+}

@@ -1,0 +1,215 @@
+// The Playground tab: wires builder, settings, run panel and live views together via the bus.
+import { h, clear, debounce } from "../dom.js";
+import { t, onLangChange } from "../i18n.js";
+import { api, ApiError } from "../api.js";
+import { bus } from "../bus.js";
+import { normaliseMeta, inputShapeFor, classesFor } from "../meta.js";
+import { showError, toast } from "../toast.js";
+import { configParam, decodeConfig, shareUrl, writeUrl } from "../urlstate.js";
+import { createBuilder } from "../components/builder.js";
+import { createModelBar } from "../components/modelbar.js";
+import { createSettings } from "../components/settings.js";
+import { createRunPanel } from "../components/runpanel.js";
+import { createLossChart } from "../components/losschart.js";
+import { createAccChart } from "../components/accchart.js";
+import { createHistory } from "../components/history.js";
+import { createHistograms } from "../components/histograms.js";
+import { createFilters } from "../components/filters.js";
+import { createEvaluation } from "../components/evaluation.js";
+import { createDrawPanel } from "../components/drawpanel.js";
+
+function panel(key, testid, ...children) {
+  return h("section", { class: "panel", testid }, h("h2", { i18n: key }, t(key)), ...children);
+}
+
+/** Build the playground into root. Returns {applyUrl()} so the router can load shared links. */
+export async function mountPlayground(root) {
+  let meta;
+  try {
+    meta = normaliseMeta(await api.meta());
+  } catch (e) {
+    showError(e);
+    root.append(h("p", { class: "error-text", testid: "meta-error" }, e.message));
+    return { applyUrl() {} };
+  }
+  let specName = "custom";
+  let init = null;
+  let lastValidation = null;
+  let lastError = null;
+  let datasetName = null;
+  let inputShape = null; // the spec's own input shape: [784] (flattened) or [1, 28, 28] (image)
+
+  const modelBox = h("div");
+  const builderBox = h("div");
+  const inputSelect = h("select", { testid: "input-shape" });
+  const settingsBox = h("div");
+  const runBox = h("div");
+  const copyBtn = h("button", { type: "button", class: "btn", testid: "copy-link", i18n: "share.copy" }, t("share.copy"));
+  const lossBox = h("div", { class: "card" });
+  const accBox = h("div", { class: "card" });
+  const historyBox = h("div", { class: "card" });
+  const histBox = h("div", { class: "card" });
+  const filterBox = h("div", { class: "card" });
+  const evalBox = h("div", { class: "card wide" });
+  const drawBox = h("div");
+
+  root.append(h("div", { class: "playground", testid: "playground-view" },
+    h("div", { class: "top-grid" },
+      panel("panel.model", "model-panel", modelBox,
+        h("label", { class: "field inline input-row" }, h("span", { class: "field-label", i18n: "builder.input" }, t("builder.input")), inputSelect),
+        builderBox),
+      panel("panel.training", "training-panel", settingsBox, runBox, h("div", { class: "btn-row share" }, copyBtn))),
+    panel("panel.live", "live-panel", h("div", { class: "live-grid" }, lossBox, accBox, historyBox, histBox, filterBox, evalBox)),
+    panel("panel.draw", "draw-panel", drawBox)));
+
+  const classLabel = (i) => (datasetName === "fashion_mnist" ? t(`fashion.${i}`) : String(i));
+
+  const currentSpec = () => ({ name: specName, input_shape: inputShape, layers: builder.getLayers() });
+
+  /** Image datasets can feed the network as an image (for Conv2D) or flattened (for Dense). */
+  function setInputShape(wanted) {
+    const ds = inputShapeFor(meta, datasetName);
+    const flat = [ds.reduce((a, b) => a * b, 1)];
+    const options = ds.length > 1 ? [ds, flat] : [ds];
+    const pick = options.find((o) => JSON.stringify(o) === JSON.stringify(wanted))
+      || (wanted && wanted.length === 1 && ds.length > 1 ? flat : ds);
+    inputShape = pick;
+    clear(inputSelect);
+    for (const o of options) inputSelect.append(h("option", { value: JSON.stringify(o), selected: o === pick }, o.join("×")));
+  }
+  inputSelect.addEventListener("change", () => { inputShape = JSON.parse(inputSelect.value); changed(); });
+  const config = () => ({ spec: currentSpec(), training: settings.get(), init });
+
+  const validate = debounce(async () => {
+    modelBar.setSummary(null, null);
+    const spec = currentSpec();
+    try {
+      lastValidation = await api.validate(spec);
+      lastError = null;
+      builder.showValidation(lastValidation);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status === 0 || e.status >= 500) return showError(e);
+      lastValidation = null;
+      lastError = e;
+      builder.showError(e);
+    }
+    modelBar.setSummary(lastValidation, lastError);
+  }, 250);
+
+  function changed() {
+    writeUrl(config());
+    validate();
+  }
+
+  const builder = createBuilder(builderBox, { inits: meta.initializers, onChange: () => { specName = specName || "custom"; changed(); } });
+  const modelBar = createModelBar(modelBox, {
+    meta,
+    getSpec: config,
+    onLoad: (spec, training, presetName) => load({ spec, training: training || null, init: null }, presetName),
+    onInit: (v) => { init = v; changed(); },
+  });
+  const settings = createSettings(settingsBox, {
+    meta,
+    onChange: changed,
+    onDataset: (name) => {
+      // Keep the output layer in step with the number of classes the learner is likely to want.
+      const before = classesFor(meta, datasetName);
+      const after = classesFor(meta, name);
+      const layers = builder.getLayers();
+      const lastDense = [...layers].reverse().find((l) => l.type === "dense");
+      if (lastDense && lastDense.units === before && before !== after) {
+        lastDense.units = after;
+        builder.setLayers(layers);
+      }
+      datasetName = name;
+      setInputShape(inputShape);
+      changed();
+    },
+  });
+  datasetName = settings.get().dataset;
+  setInputShape(null);
+
+  createRunPanel(runBox, {
+    buildRequest: () => {
+      const s = settings.get();
+      const { lr, ...rest } = s;
+      return { ...rest, name: `${specName} · ${s.dataset}`, spec: currentSpec(), init, loss: "softmax_cross_entropy",
+        optimizer: { ...s.optimizer, lr }, eval_every: 0, probe_every: 20 };
+    },
+  });
+  const lossChart = createLossChart(lossBox);
+  const accChart = createAccChart(accBox);
+  createHistory(historyBox, { lossChart, accChart });
+  const hist = createHistograms(histBox);
+  const filters = createFilters(filterBox);
+  const evaluation = createEvaluation(evalBox, { classLabel });
+  createDrawPanel(drawBox, { classLabel });
+
+  // Live views follow the bus. An evaluation is fetched after an epoch only if the server did
+  // not push one, so the confusion matrix appears either way.
+  let evalTimer = null;
+  let runId = null;
+  const fetchEval = async () => {
+    if (!runId) return;
+    try {
+      evaluation.update(await api.evaluate(runId));
+    } catch (e) {
+      showError(e);
+    }
+  };
+  bus.on("run:new", (r) => { runId = r.id; lossChart.reset(); accChart.reset(); hist.reset(); filters.reset(); evaluation.reset(); });
+  bus.on("run:steps", (pts) => lossChart.addPoints(pts));
+  bus.on("run:epoch", (e) => { accChart.addEpoch(e); clearTimeout(evalTimer); evalTimer = setTimeout(fetchEval, 1500); });
+  bus.on("run:activations", (d) => hist.update(d));
+  bus.on("run:filters", (d) => filters.update(d));
+  bus.on("run:evaluation", (d) => { clearTimeout(evalTimer); evaluation.update(d); });
+
+  copyBtn.addEventListener("click", async () => {
+    const url = shareUrl(config());
+    writeUrl(config());
+    try {
+      await navigator.clipboard.writeText(url);
+      toast(t("share.copied"));
+    } catch {
+      // Clipboard needs a secure context; the address bar already holds the link.
+      toast(t("share.in_address_bar"));
+    }
+  });
+
+  onLangChange(() => {
+    lossChart.relabel();
+    accChart.relabel();
+    evaluation.relabel();
+    modelBar.setSummary(lastValidation, lastError);
+  });
+
+  function load(cfg, presetName) {
+    if (cfg.training) settings.set(cfg.training);
+    datasetName = settings.get().dataset;
+    setInputShape(cfg.spec.input_shape);
+    specName = cfg.spec.name || presetName || "custom";
+    init = cfg.init ?? null;
+    modelBar.setInit(init);
+    builder.setLayers(cfg.spec.layers || []);
+    changed();
+  }
+
+  function applyUrl() {
+    const c = configParam();
+    if (!c) return false;
+    try {
+      load(decodeConfig(c));
+      return true;
+    } catch (e) {
+      showError(t("share.bad_link", { detail: e.message }));
+      return false;
+    }
+  }
+
+  if (!applyUrl()) {
+    const first = meta.presets.find((p) => p.name === "two_layer_net") || meta.presets[0];
+    if (first) load({ spec: first.spec, training: { ...settings.get(), ...(first.training || {}) }, init: null }, first.name);
+    else changed();
+  }
+  return { applyUrl };
+}

@@ -1,0 +1,147 @@
+"""The playground page without training: loading, builder, validation, language, sharing, layout."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+
+
+def open_playground(page: Page, path: str = "/") -> None:
+    page.goto(path)
+    # The default preset (TwoLayerNet) has been validated once its first card shows a shape.
+    expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
+
+
+def layer_types(page: Page) -> list[str]:
+    return page.locator("[data-testid=layer-list] > li").evaluate_all(
+        "els => els.map(e => e.dataset.type)")
+
+
+def test_page_opens_without_console_errors(page: Page) -> None:
+    open_playground(page)
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
+    expect(page.get_by_test_id("validation-message")).to_have_text("The model is valid.")
+    # TwoLayerNet from the book: 784-50-10 has 784*50+50 + 50*10+10 parameters.
+    expect(page.get_by_test_id("layer-0-params")).to_contain_text("39,250")
+    expect(page.get_by_test_id("layer-2-params")).to_contain_text("510")
+    screenshot(page, "builder")
+
+
+def test_build_from_palette_error_on_the_right_layer_then_fix(page: Page) -> None:
+    open_playground(page)
+    while page.get_by_test_id("layer-0-remove").count():
+        page.get_by_test_id("layer-0-remove").click()
+    expect(page.get_by_test_id("layer-list-empty")).to_be_visible()
+    page.get_by_test_id("input-shape").select_option(label="1×28×28")
+    for kind in ("conv2d", "relu", "maxpool2d", "flatten", "dense", "relu", "dense"):
+        page.get_by_test_id(f"palette-{kind}").click()
+    assert layer_types(page) == ["conv2d", "relu", "maxpool2d", "flatten", "dense", "relu", "dense"]
+    page.get_by_test_id("layer-6-field-units").fill("10")
+    page.get_by_test_id("layer-0-field-filters").fill("8")
+    # conv 3x3 'valid' on 28x28 -> 26x26, pooled -> 13x13, flattened 8*13*13
+    expect(page.get_by_test_id("layer-0-shape")).to_have_text("(8×26×26)")
+    expect(page.get_by_test_id("layer-3-shape")).to_have_text("(1352)")
+    expect(page.get_by_test_id("layer-0-params")).to_contain_text("80")  # 8*9 + 8
+
+    page.get_by_test_id("layer-4-field-units").fill("-5")
+    error = page.get_by_test_id("layer-4-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("-5")
+    expect(page.get_by_test_id("layer-4-field-units")).to_have_class(re.compile(r"\bbad\b"))
+    expect(page.get_by_test_id("layer-4")).to_have_class(re.compile("has-error"))
+    expect(page.get_by_test_id("layer-2-error")).to_be_hidden()
+    expect(page.get_by_test_id("validation-message")).to_contain_text("layer 4")
+    screenshot(page, "builder-error")
+
+    page.get_by_test_id("layer-4-field-units").fill("64")
+    expect(error).to_be_hidden()
+    # Chromium logs every 4xx response as a console error; the 422 here is the expected one.
+    page.errors[:] = [e for e in page.errors if "422" not in e]
+    expect(page.get_by_test_id("layer-4-shape")).to_have_text("(64)")
+    expect(page.get_by_test_id("model-summary")).to_contain_text("(10)")
+
+
+def test_reorder_by_keyboard_and_drag_and_remove_with_delete(page: Page) -> None:
+    open_playground(page)
+    assert layer_types(page) == ["dense", "relu", "dense"]
+    page.get_by_test_id("layer-1").focus()
+    page.keyboard.press("Alt+ArrowUp")
+    assert layer_types(page) == ["relu", "dense", "dense"]
+    # The moved card keeps the focus so it can be moved again.
+    expect(page.get_by_test_id("layer-0")).to_be_focused()
+    page.keyboard.press("Alt+ArrowDown")
+    assert layer_types(page) == ["dense", "relu", "dense"]
+    page.get_by_test_id("layer-2").drag_to(page.get_by_test_id("layer-0"), target_position={"x": 20, "y": 4})
+    assert layer_types(page) == ["dense", "dense", "relu"]
+    page.get_by_test_id("layer-2").focus()
+    page.keyboard.press("Delete")
+    assert layer_types(page) == ["dense", "dense"]
+
+
+def test_japanese_is_shown_and_remembered(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("lang-ja").click()
+    expect(page.get_by_test_id("tab-labs")).to_have_text("実験室")
+    expect(page.get_by_test_id("layer-0")).to_contain_text("全結合層 (Affine)")
+    expect(page.locator("#view")).to_contain_text("学習率")
+    expect(page.locator("#view")).to_contain_text("損失関数")
+    expect(page.get_by_test_id("start-button")).to_have_text("学習開始")
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    screenshot(page, "japanese")
+    page.reload()
+    open_playground(page, page.url)
+    expect(page.get_by_test_id("start-button")).to_have_text("学習開始")
+    expect(page.get_by_test_id("validation-message")).to_have_text("モデルは正しく構成されています。")
+    page.get_by_test_id("lang-en").click()
+    expect(page.get_by_test_id("start-button")).to_have_text("Start")
+
+
+def test_shared_url_restores_the_configuration(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-select").select_option(label="SimpleConvNet (ch. 7)")
+    expect(page.get_by_test_id("layer-0")).to_have_attribute("data-type", "conv2d")
+    page.get_by_test_id("palette-dropout").click()
+    page.get_by_test_id("layer-7-field-rate").fill("0.3")
+    page.get_by_test_id("epochs").fill("4")
+    page.get_by_test_id("lr-input").fill("0.005")
+    page.get_by_test_id("optimizer-select").select_option("momentum")
+    page.get_by_test_id("seed").fill("7")
+    page.get_by_test_id("seed").blur()
+    page.get_by_test_id("copy-link").click()
+    page.wait_for_timeout(300)
+    shared = page.url
+    assert "#/playground?c=" in shared
+
+    other = page.context.new_page()
+    other.goto(shared)
+    expect(other.get_by_test_id("layer-7")).to_have_attribute("data-type", "dropout")
+    assert other.locator("[data-testid=layer-list] > li").count() == 8
+    expect(other.get_by_test_id("layer-7-field-rate")).to_have_value("0.3")
+    expect(other.get_by_test_id("epochs")).to_have_value("4")
+    expect(other.get_by_test_id("lr-input")).to_have_value("0.005")
+    expect(other.get_by_test_id("optimizer-select")).to_have_value("momentum")
+    expect(other.get_by_test_id("seed")).to_have_value("7")
+    expect(other.get_by_test_id("input-shape")).to_have_value(json.dumps([1, 28, 28]).replace(" ", ""))
+    other.close()
+
+
+def test_no_horizontal_scroll_at_1024(page: Page) -> None:
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_playground(page)
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"horizontal scroll at 1024 wide: {widths}"
+    screenshot(page, "layout-1024")
+
+
+def test_labs_tab_lists_labs_or_says_there_are_none(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("tab-labs").click()
+    expect(page.get_by_test_id("labs-view")).to_be_visible()
+    expect(page.get_by_test_id("tab-labs")).to_have_attribute("aria-selected", "true")
+    assert page.get_by_test_id("lab-list").count() + page.get_by_test_id("labs-empty").count() == 1
+    page.get_by_test_id("tab-playground").click()
+    expect(page.get_by_test_id("playground-view")).to_be_visible()

@@ -1,0 +1,110 @@
+"""Training from the page: live charts, pause/resume/stop, and drawing a digit for a prediction."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+
+
+def open_playground(page: Page) -> None:
+    page.goto("/")
+    expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
+
+
+def settings(page: Page, **values: object) -> None:
+    for testid, value in values.items():
+        page.get_by_test_id(testid.replace("_", "-")).fill(str(value))
+
+
+def point_count(page: Page) -> int:
+    return int(page.get_by_test_id("loss-point-count").text_content() or 0)
+
+
+def draw_seven(page: Page) -> None:
+    box = page.get_by_test_id("draw-canvas").bounding_box()
+    assert box is not None
+    x0, y0 = box["x"], box["y"]
+    strokes = [[(70, 60), (210, 60), (190, 110), (160, 170), (130, 240)]]
+    for stroke in strokes:
+        page.mouse.move(x0 + stroke[0][0], y0 + stroke[0][1])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(x0 + x, y0 + y, steps=8)
+        page.mouse.up()
+
+
+def test_train_preset_charts_then_draw_a_digit(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-select").select_option(label="TwoLayerNet (ch. 5)")
+    settings(page, train_size=600, test_size=200, epochs=2, batch_size=50)
+    page.get_by_test_id("start-button").click()
+    status = page.get_by_test_id("run-status")
+    expect(status).to_have_attribute("data-status", "completed", timeout=60_000)
+    page.wait_for_function("Number(document.querySelector('[data-testid=loss-point-count]').textContent) > 0")
+    assert point_count(page) > 0
+    expect(page.get_by_test_id("accuracy-latest")).to_have_text(re.compile(r"\d+\.\d%"))
+    expect(page.get_by_test_id("accuracy-chart").locator(".trace")).to_have_count(2)
+    expect(page.get_by_test_id("confusion-matrix").locator(".heatmaplayer")).to_have_count(1, timeout=15_000)
+    expect(page.get_by_test_id("progress-step")).to_have_text("24 / 24")
+    expect(page.get_by_test_id("activation-histograms").locator("canvas").first).to_be_visible()
+    expect(page.get_by_test_id("history-item").first).to_be_visible()
+    screenshot(page, "training")
+
+    # Clicking a confusion cell filters the gallery to that (true, predicted) pair.
+    mistakes = page.get_by_test_id("mistake")
+    if mistakes.count():
+        label, pred = mistakes.first.locator("figcaption").text_content().split(" ")[0].split("→")
+        page.evaluate("""([t, p]) => document.querySelector('[data-testid=confusion-matrix]')
+            .emit('plotly_click', {points: [{x: Number(p), y: Number(t)}]})""", [label, pred])
+        expect(page.get_by_test_id("gallery-filter")).to_contain_text(f"true {label}")
+        for caption in mistakes.locator("figcaption").all_text_contents():
+            assert caption.startswith(f"{label}→{pred}")
+
+    page.get_by_test_id("draw-panel").scroll_into_view_if_needed()
+    draw_seven(page)
+    top = page.get_by_test_id("prediction-top")
+    expect(top).to_have_text(re.compile(r"^\d$"), timeout=15_000)
+    bars = page.locator("[data-testid^=prob-bar-]")
+    expect(bars).to_have_count(10)
+    widths = bars.locator(".bar-fill").evaluate_all("els => els.map(e => parseFloat(e.style.width))")
+    assert abs(sum(widths) - 100) < 1.0, widths
+    assert widths.index(max(widths)) == int(top.text_content())
+    screenshot(page, "draw-pad")
+    page.get_by_test_id("draw-clear").click()
+    expect(top).to_have_text("–")
+
+
+def test_pause_resume_stop_and_live_learning_rate(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("preset-select").select_option(label="TwoLayerNet (ch. 5)")
+    settings(page, train_size=2000, test_size=200, epochs=200, batch_size=20)
+    page.get_by_test_id("start-button").click()
+    status = page.get_by_test_id("run-status")
+    expect(status).to_have_attribute("data-status", "running", timeout=30_000)
+    page.get_by_test_id("pause-button").click()
+    expect(status).to_have_attribute("data-status", "paused", timeout=15_000)
+    step = page.get_by_test_id("progress-step").text_content()
+    page.wait_for_timeout(600)
+    assert page.get_by_test_id("progress-step").text_content() == step  # paused means paused
+    page.get_by_test_id("live-lr").fill("0.05")
+    page.get_by_test_id("apply-lr").click()
+    expect(page.get_by_test_id("info-toast")).to_contain_text("0.05")
+    page.get_by_test_id("resume-button").click()
+    expect(status).to_have_attribute("data-status", "running", timeout=15_000)
+    page.get_by_test_id("stop-button").click()
+    expect(status).to_have_attribute("data-status", "stopped", timeout=15_000)
+    expect(page.get_by_test_id("start-button")).to_be_enabled()
+    expect(page.get_by_test_id("pause-button")).to_be_disabled()
+
+
+def test_server_error_is_shown_in_plain_words(page: Page) -> None:
+    open_playground(page)
+    settings(page, batch_size=0)
+    page.get_by_test_id("start-button").click()
+    toast = page.get_by_test_id("error-toast")
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("batch_size")
+    page.errors[:] = [e for e in page.errors if "422" not in e]  # Chromium logs the 4xx itself
