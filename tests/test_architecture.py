@@ -11,6 +11,7 @@ import ast
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,26 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "backend" / "nnplayground"
 
 
-def absolute_imports(source: str, filename: str = "<string>") -> list[tuple[int, str]]:
-    """(line, dotted module) for every absolute import; relative imports are skipped
-    because they stay inside the package being scanned."""
+def resolved_imports(source: str, module: str, filename: str = "<string>",
+                     is_package: bool = False) -> list[tuple[int, str]]:
+    """(line, absolute dotted name) for every import in ``source``, the source of ``module``.
+
+    Relative imports are resolved against the module's package, so ``from ..server import x``
+    inside the engine is seen as ``nnplayground.server.x`` rather than waved through.
+    """
+    package = module.split(".") if is_package else module.split(".")[:-1]
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source, filename=filename)):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.extend(
-                (node.lineno, f"{node.module}.{alias.name}") for alias in node.names
-            )
+        elif isinstance(node, ast.ImportFrom):
+            keep = len(package) - node.level + 1  # each dot after the first goes up one
+            base = package[:keep] if node.level else []
+            if node.level and keep < 1:
+                found.append((node.lineno, "<relative import beyond the top package>"))
+                continue
+            prefix = ".".join([*base, *([node.module] if node.module else [])])
+            found.extend((node.lineno, f"{prefix}.{alias.name}") for alias in node.names)
         elif isinstance(node, ast.Call) and _is_dynamic_import(node):
             arg = node.args[0]
             name = arg.value if isinstance(arg, ast.Constant) else "<dynamic>"
@@ -44,34 +54,40 @@ def _is_dynamic_import(node: ast.Call) -> bool:
     return name in {"__import__", "import_module"} and bool(node.args)
 
 
-def engine_violations(source: str, filename: str = "<string>") -> list[str]:
+def engine_violations(source: str, module: str = "nnplayground.engine.synthetic",
+                      filename: str = "<string>", is_package: bool = False) -> list[str]:
     """Imports whose top-level module is neither numpy, the stdlib, nor the engine itself."""
     bad = []
-    for line, module in absolute_imports(source, filename):
-        top = module.split(".")[0]
-        if top == "numpy" or top in sys.stdlib_module_names:
+    for line, name in resolved_imports(source, module, filename, is_package):
+        if name.split(".")[0] == "numpy" or name.split(".")[0] in sys.stdlib_module_names:
             continue
-        if module.startswith("nnplayground.engine"):
+        if name == "nnplayground.engine" or name.startswith("nnplayground.engine."):
             continue
-        bad.append(f"{filename}:{line}: imports {module}")
+        bad.append(f"{filename}:{line}: imports {name}")
     return bad
 
 
 FORBIDDEN_IN_LABS = ("nnplayground.server", "fastapi", "starlette", "uvicorn", "websockets")
 
 
-def labs_violations(source: str, filename: str = "<string>") -> list[str]:
+def labs_violations(source: str, module: str = "nnplayground.labs.synthetic",
+                    filename: str = "<string>", is_package: bool = False) -> list[str]:
     bad = []
-    for line, module in absolute_imports(source, filename):
-        if any(module == f or module.startswith(f + ".") for f in FORBIDDEN_IN_LABS):
-            bad.append(f"{filename}:{line}: imports {module}")
+    for line, name in resolved_imports(source, module, filename, is_package):
+        if name.startswith("<") or any(name == f or name.startswith(f + ".")
+                                       for f in FORBIDDEN_IN_LABS):
+            bad.append(f"{filename}:{line}: imports {name}")
     return bad
 
 
-def scan(folder: Path, check) -> list[str]:
+def scan(folder: Path, check: Callable[..., list[str]]) -> list[str]:
     problems = []
     for path in sorted(folder.rglob("*.py")):
-        problems += check(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        is_package = rel.name == "__init__"
+        module = ".".join(rel.parent.parts if is_package else rel.parts)
+        problems += check(path.read_text(encoding="utf-8"), module,
+                          str(path.relative_to(ROOT)), is_package)
     return problems
 
 
@@ -105,10 +121,19 @@ def test_labs_never_import_the_server() -> None:
         "def f():\n    import pandas\n",  # nested imports count too
         "import importlib\nimportlib.import_module('torch')\n",
         "__import__('sklearn')\n",
+        "from ..server import app\n",  # relative, but out of the engine
+        "from .. import cli\n",
+        "from ... import anything\n",  # beyond the top-level package
     ],
 )
 def test_engine_scanner_catches_bad_imports(source: str) -> None:
-    assert engine_violations(source, "bad.py"), source
+    assert engine_violations(source, "nnplayground.engine.bad"), source
+
+
+def test_relative_imports_resolve_from_subpackages() -> None:
+    module = "nnplayground.engine.layers.dense"
+    assert engine_violations("from ..server import x\n", module) == []  # engine.server
+    assert engine_violations("from ...server import app\n", module) != []
 
 
 @pytest.mark.parametrize(
@@ -117,12 +142,20 @@ def test_engine_scanner_catches_bad_imports(source: str) -> None:
         "import numpy as np\n",
         "from numpy.lib.stride_tricks import sliding_window_view\n",
         "import json, functools, hashlib\nfrom collections.abc import Callable\n",
-        "from . import core\nfrom ..engine.layers import dense\n",
+        "from . import core\nfrom ..core import Layer\nfrom .. import registry\n",
         "from nnplayground.engine.core import Layer\n",
     ],
 )
 def test_engine_scanner_accepts_allowed_imports(source: str) -> None:
-    assert engine_violations(source) == []
+    assert engine_violations(source, "nnplayground.engine.layers.dense") == []
+
+
+def test_package_init_resolves_relative_imports_from_itself() -> None:
+    # In engine/__init__.py, "." is the engine itself; in engine/x.py it is too.
+    assert engine_violations("from .model import Sequential\n", "nnplayground.engine",
+                             is_package=True) == []
+    assert engine_violations("from .. import server\n", "nnplayground.engine",
+                             is_package=True) != []
 
 
 @pytest.mark.parametrize(
@@ -132,10 +165,11 @@ def test_engine_scanner_accepts_allowed_imports(source: str) -> None:
         "import fastapi\n",
         "from starlette.websockets import WebSocket\n",
         "import nnplayground.server\n",
+        "from ..server.routers import labs\n",
     ],
 )
 def test_labs_scanner_catches_server_imports(source: str) -> None:
-    assert labs_violations(source, "lab.py")
+    assert labs_violations(source)
 
 
 def test_labs_scanner_allows_the_engine() -> None:

@@ -45,6 +45,26 @@ export function debounce(fn, ms) {
   return wrapped;
 }
 
+/**
+ * Run fn `ms` after the first call of a burst, then again after each further `ms` while calls
+ * keep coming: unlike debounce it keeps firing during a long stroke. Has .cancel().
+ */
+export function throttle(fn, ms) {
+  let timer = null;
+  const wrapped = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+  wrapped.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  return wrapped;
+}
+
 /** Schedule fn for the next animation frame, coalescing repeated requests into one call. */
 export function frameBatcher(fn) {
   let pending = false;

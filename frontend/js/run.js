@@ -46,7 +46,17 @@ function setStatus(status, run) {
   // A run that failed or diverged says why in plain words: show it once, never only in the console.
   if (run?.error?.message && status !== was && (status === "failed" || status === "diverged")) showError(run.error);
   bus.emit("run:state", { ...(run || {}), id: current.id, status: current.status });
-  if (isFinal(current.status)) bus.emit("run:ended", { id: current.id, status: current.status });
+  // Status messages do not carry the queue position, so a queued run re-reads it now and then.
+  if (current.status === "queued" && !current.queueTimer) {
+    const me = current;
+    me.queueTimer = setTimeout(() => { me.queueTimer = null; reconcile(me); }, 2000);
+  }
+  if (isFinal(current.status) && !current.ended) {
+    current.ended = true;
+    current.socket?.close(); // nothing more will come; stop reconnecting
+    stopPolling(current);
+    bus.emit("run:ended", { id: current.id, status: current.status });
+  }
 }
 
 function onMessage(msg) {
@@ -83,16 +93,39 @@ function onMessage(msg) {
   }
 }
 
+// While the socket is down the run is polled over HTTP, so progress never silently freezes.
+function startPolling(me) {
+  if (me.poll) return;
+  me.poll = setInterval(async () => {
+    if (current !== me || isFinal(me.status)) return stopPolling(me);
+    try {
+      applyRun(await api.getRun(me.id));
+    } catch (e) {
+      stopPolling(me);
+      showError(e);
+    }
+  }, 1000);
+}
+
+function stopPolling(me) {
+  clearInterval(me.poll);
+  me.poll = null;
+}
+
 /** Follow an existing run (fresh or from the history list). */
 export function follow(run) {
-  current?.socket.close();
-  current = { id: run.id, socket: null, lastStep: 0, lastEpoch: 0, status: run.status };
+  if (current) {
+    current.socket.close();
+    stopPolling(current);
+  }
+  const me = { id: run.id, socket: null, poll: null, lastStep: 0, lastEpoch: 0, status: run.status };
+  current = me;
   bus.emit("run:new", run);
   applyRun(run);
-  current.socket = runSocket(run.id, {
+  me.socket = runSocket(run.id, {
     message: onMessage,
-    open: () => bus.emit("ws:state", "open"),
-    close: () => bus.emit("ws:state", "closed"),
+    open: () => { stopPolling(me); bus.emit("ws:state", "open"); },
+    close: () => { if (current === me && !isFinal(me.status)) startPolling(me); bus.emit("ws:state", "closed"); },
   });
 }
 
@@ -102,11 +135,25 @@ export async function start(body) {
   return run;
 }
 
-async function act(fn) {
-  if (!current) return;
+// An action's HTTP answer can be older than a status message that already arrived on the
+// socket (pause/resume take effect at the next batch), so the state is re-read shortly after.
+async function reconcile(me) {
+  if (current !== me) return;
   try {
-    const run = await fn(current.id);
-    if (run) setStatus(run.status, run);
+    const run = await api.getRun(me.id);
+    if (current === me) setStatus(run.status, run);
+  } catch {
+    // the socket or the next poll will bring the state
+  }
+}
+
+async function act(fn) {
+  const me = current;
+  if (!me) return;
+  try {
+    const run = await fn(me.id);
+    if (run && current === me) setStatus(run.status, run);
+    for (const ms of [300, 1200]) setTimeout(() => reconcile(me), ms);
   } catch (e) {
     showError(e);
   }

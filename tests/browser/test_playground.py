@@ -75,7 +75,8 @@ def test_reorder_by_keyboard_and_drag_and_remove_with_delete(page: Page) -> None
     expect(page.get_by_test_id("layer-0")).to_be_focused()
     page.keyboard.press("Alt+ArrowDown")
     assert layer_types(page) == ["dense", "relu", "dense"]
-    page.get_by_test_id("layer-2").drag_to(page.get_by_test_id("layer-0"), target_position={"x": 20, "y": 4})
+    page.get_by_test_id("layer-2").drag_to(page.get_by_test_id("layer-0"),
+                                           target_position={"x": 20, "y": 4})
     assert layer_types(page) == ["dense", "dense", "relu"]
     page.get_by_test_id("layer-2").focus()
     page.keyboard.press("Delete")
@@ -125,14 +126,16 @@ def test_shared_url_restores_the_configuration(page: Page) -> None:
     expect(other.get_by_test_id("lr-input")).to_have_value("0.005")
     expect(other.get_by_test_id("optimizer-select")).to_have_value("momentum")
     expect(other.get_by_test_id("seed")).to_have_value("7")
-    expect(other.get_by_test_id("input-shape")).to_have_value(json.dumps([1, 28, 28]).replace(" ", ""))
+    image_shape = json.dumps([1, 28, 28]).replace(" ", "")
+    expect(other.get_by_test_id("input-shape")).to_have_value(image_shape)
     other.close()
 
 
 def test_no_horizontal_scroll_at_1024(page: Page) -> None:
     page.set_viewport_size({"width": 1024, "height": 768})
     open_playground(page)
-    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"horizontal scroll at 1024 wide: {widths}"
     screenshot(page, "layout-1024")
 

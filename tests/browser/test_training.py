@@ -24,6 +24,7 @@ def point_count(page: Page) -> int:
 
 
 def draw_seven(page: Page) -> None:
+    page.get_by_test_id("draw-canvas").scroll_into_view_if_needed()
     box = page.get_by_test_id("draw-canvas").bounding_box()
     assert box is not None
     x0, y0 = box["x"], box["y"]
@@ -39,16 +40,18 @@ def draw_seven(page: Page) -> None:
 def test_train_preset_charts_then_draw_a_digit(page: Page) -> None:
     open_playground(page)
     page.get_by_test_id("preset-select").select_option(label="TwoLayerNet (ch. 5)")
-    settings(page, train_size=600, test_size=200, epochs=2, batch_size=50)
+    page.get_by_test_id("optimizer-select").select_option("adam")
+    settings(page, train_size=1000, test_size=200, epochs=2, batch_size=50, lr_input=0.005)
     page.get_by_test_id("start-button").click()
     status = page.get_by_test_id("run-status")
     expect(status).to_have_attribute("data-status", "completed", timeout=60_000)
-    page.wait_for_function("Number(document.querySelector('[data-testid=loss-point-count]').textContent) > 0")
+    expect(page.get_by_test_id("loss-point-count")).not_to_have_text("0")
     assert point_count(page) > 0
     expect(page.get_by_test_id("accuracy-latest")).to_have_text(re.compile(r"\d+\.\d%"))
     expect(page.get_by_test_id("accuracy-chart").locator(".trace")).to_have_count(2)
-    expect(page.get_by_test_id("confusion-matrix").locator(".heatmaplayer")).to_have_count(1, timeout=15_000)
-    expect(page.get_by_test_id("progress-step")).to_have_text("24 / 24")
+    heatmap = page.get_by_test_id("confusion-matrix").locator(".heatmaplayer")
+    expect(heatmap).to_have_count(1, timeout=15_000)
+    expect(page.get_by_test_id("progress-step")).to_have_text("40 / 40")
     expect(page.get_by_test_id("activation-histograms").locator("canvas").first).to_be_visible()
     expect(page.get_by_test_id("history-item").first).to_be_visible()
     screenshot(page, "training")
@@ -69,12 +72,23 @@ def test_train_preset_charts_then_draw_a_digit(page: Page) -> None:
     expect(top).to_have_text(re.compile(r"^\d$"), timeout=15_000)
     bars = page.locator("[data-testid^=prob-bar-]")
     expect(bars).to_have_count(10)
-    widths = bars.locator(".bar-fill").evaluate_all("els => els.map(e => parseFloat(e.style.width))")
+    widths = bars.locator(".bar-fill").evaluate_all(
+        "els => els.map(e => parseFloat(e.style.width))")
     assert abs(sum(widths) - 100) < 1.0, widths
     assert widths.index(max(widths)) == int(top.text_content())
     screenshot(page, "draw-pad")
     page.get_by_test_id("draw-clear").click()
     expect(top).to_have_text("–")
+
+    # Save the trained model on the server, then predict with it as the source.
+    page.get_by_test_id("run-save-name").fill("browser-test-model")
+    page.get_by_test_id("run-save").click()
+    expect(page.get_by_test_id("info-toast").last).to_contain_text("browser-test-model")
+    source = page.get_by_test_id("predict-source")
+    expect(source.locator("option[value='model:browser-test-model']")).to_have_count(1)
+    source.select_option("model:browser-test-model")
+    draw_seven(page)
+    expect(top).to_have_text(re.compile(r"^\d$"), timeout=15_000)
 
 
 def test_pause_resume_stop_and_live_learning_rate(page: Page) -> None:
@@ -98,6 +112,19 @@ def test_pause_resume_stop_and_live_learning_rate(page: Page) -> None:
     expect(status).to_have_attribute("data-status", "stopped", timeout=15_000)
     expect(page.get_by_test_id("start-button")).to_be_enabled()
     expect(page.get_by_test_id("pause-button")).to_be_disabled()
+    first_run = page.get_by_test_id("history-item").first.get_attribute("data-run")
+
+    # A second run; the first one can then be overlaid on its loss and accuracy charts.
+    page.get_by_test_id("start-button").click()
+    expect(status).to_have_attribute("data-status", "running", timeout=30_000)
+    page.get_by_test_id("stop-button").click()
+    expect(status).to_have_attribute("data-status", "stopped", timeout=15_000)
+    overlay = page.get_by_test_id(f"history-overlay-{first_run}")
+    expect(overlay).to_be_enabled()
+    overlay.check()
+    expect(page.get_by_test_id("loss-chart").locator(".scatterlayer .trace")).to_have_count(2)
+    overlay.uncheck()
+    expect(page.get_by_test_id("loss-chart").locator(".scatterlayer .trace")).to_have_count(1)
 
 
 def test_server_error_is_shown_in_plain_words(page: Page) -> None:

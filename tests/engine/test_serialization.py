@@ -56,7 +56,8 @@ def test_the_archive_holds_only_plain_arrays(tmp_path: Path) -> None:
         assert archive["meta"].dtype == np.uint8
         meta = json.loads(archive["meta"].tobytes())
         assert meta["spec"] == model.get_config() and meta["dtype"] == "float32"
-        assert set(archive.files) == {"meta", *(f"arr_{i}" for i in range(8))}  # 6 params + 2 BN stats
+        # 6 parameters + 2 BatchNorm running statistics
+        assert set(archive.files) == {"meta", *(f"arr_{i}" for i in range(8))}
 
 
 def test_refuses_pickled_files(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The from-scratch NumPy deep-learning engine (imports only numpy and the standard library).
 
-    from nnplayground.engine import Sequential, layers, OPTIMIZERS, LOSSES, PRESETS
-    model = Sequential.from_config(PRESETS.create("simple_conv_net")["spec"], rng=0)
+from nnplayground.engine import Sequential, layers, OPTIMIZERS, LOSSES, PRESETS
+model = Sequential.from_config(PRESETS.create("simple_conv_net")["spec"], rng=0)
 """
 
 from __future__ import annotations

@@ -88,8 +88,14 @@ class LambdaCallback(Callback):
 
     def __init__(self, **hooks: Callable[..., None]) -> None:
         super().__init__()
-        names = {"on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
-                 "on_epoch_end", "on_train_end"}
+        names = {
+            "on_train_begin",
+            "on_epoch_begin",
+            "on_batch_begin",
+            "on_batch_end",
+            "on_epoch_end",
+            "on_train_end",
+        }
         for name, fn in hooks.items():
             if name not in names:
                 raise ValueError(f"unknown callback hook {name!r}; choose from {sorted(names)}")
@@ -122,8 +128,12 @@ class EarlyStopping(Callback):
     """
 
     def __init__(
-        self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
-        mode: str = "auto", restore_best_weights: bool = False,
+        self,
+        monitor: str = "val_loss",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
     ) -> None:
         super().__init__()
         if not isinstance(patience, int) or patience < 0:
@@ -168,8 +178,9 @@ class EarlyStopping(Callback):
 class ProgressBar(Callback):
     """A plain-text progress bar redrawn with carriage returns; one finished line per epoch."""
 
-    def __init__(self, stream: TextIO | None = None, width: int = 30,
-                 epoch_lines: bool = True) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, width: int = 30, epoch_lines: bool = True
+    ) -> None:
         super().__init__()
         self.stream = stream
         self.width = width
@@ -201,7 +212,7 @@ class ProgressBar(Callback):
         elapsed = time.perf_counter() - self._start
         eta = elapsed / done * (total - done)
         self._write(
-            f"\repoch {logs['epoch'] + 1}/{self.epochs} {done}/{total} [{bar[:self.width]}] "
+            f"\repoch {logs['epoch'] + 1}/{self.epochs} {done}/{total} [{bar[: self.width]}] "
             f"loss {self._loss_sum / self._seen:.4f}  eta {eta:.0f}s "
         )
 
@@ -210,5 +221,9 @@ class ProgressBar(Callback):
             self._write("\r" + " " * (self.width + 60) + "\r")
             return
         parts = [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds" and v is not None]
-        self._write(f"\repoch {epoch + 1}/{self.epochs} {logs.get('seconds', 0):.1f}s  "
-                    + "  ".join(parts) + " " * 10 + "\n")
+        self._write(
+            f"\repoch {epoch + 1}/{self.epochs} {logs.get('seconds', 0):.1f}s  "
+            + "  ".join(parts)
+            + " " * 10
+            + "\n"
+        )

@@ -18,18 +18,55 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
+class Workspace:
+    """Scratch arrays a layer reuses from step to step.
+
+    A fresh 30-50 MB array is mmap-ed by the allocator and page-faulted in on every step;
+    measured, that costs several times the copy itself.  Only internal temporaries live
+    here (columns, padded copies), never arrays handed to another layer.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype, fill: float | None = None):
+        """A reused array; ``fill`` is written only when the array is (re)created."""
+        arr = self._arrays.get(name)
+        if arr is None or arr.shape != shape or arr.dtype != dtype:
+            arr = np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+            self._arrays[name] = arr
+        return arr
+
+    def clear(self) -> None:
+        self._arrays.clear()
+
+
 def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """Output length of a window sliding over ``size + 2*padding`` cells."""
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def pad_images(x: np.ndarray, padding: int, value: float = 0.0) -> np.ndarray:
-    """Pad H and W of an (N, C, H, W) batch; writes into a fresh buffer (faster than np.pad)."""
+def pad_images(
+    x: np.ndarray, padding: int, value: float = 0.0, ws: Workspace | None = None
+) -> np.ndarray:
+    """Pad H and W of an (N, C, H, W) batch (faster than np.pad).  With a workspace the
+    border is filled once and reused: later calls only copy the interior."""
     if padding == 0:
         return x
     n, c, h, w = x.shape
-    shape = (n, c, h + 2 * padding, w + 2 * padding)
-    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    # Keep x's memory order (channel-major after a conv) so the copy streams.
+    channel_major = x.transpose(1, 0, 2, 3).flags.c_contiguous
+    shape = (
+        (c, n, h + 2 * padding, w + 2 * padding)
+        if channel_major
+        else (n, c, h + 2 * padding, w + 2 * padding)
+    )
+    if ws is None:
+        out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    else:
+        out = ws.get(f"pad{value}{channel_major}", shape, x.dtype, fill=value)
+    if channel_major:
+        out = out.transpose(1, 0, 2, 3)
     out[:, :, padding : padding + h, padding : padding + w] = x
     return out
 
@@ -40,12 +77,18 @@ def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     return view[:, :, ::stride, ::stride] if stride > 1 else view
 
 
-def im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
-    """(N, C, H, W) -> (C*kh*kw, N*OH*OW), one copy."""
-    xp = pad_images(x, padding)
-    win = windows(xp, kh, kw, stride)
+def im2col(
+    x: np.ndarray, kh: int, kw: int, stride: int, padding: int, ws: Workspace | None = None
+) -> np.ndarray:
+    """(N, C, H, W) -> (C*kh*kw, N*OH*OW), one copy (into the workspace when given)."""
+    win = windows(pad_images(x, padding, ws=ws), kh, kw, stride)
     n, c, oh, ow = win.shape[:4]
-    return win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+    ordered = win.transpose(1, 4, 5, 0, 2, 3)
+    if ws is None:
+        return ordered.reshape(c * kh * kw, n * oh * ow)
+    cols = ws.get("cols", (c * kh * kw, n * oh * ow), x.dtype)
+    np.copyto(cols.reshape(ordered.shape), ordered)
+    return cols
 
 
 def col2im(

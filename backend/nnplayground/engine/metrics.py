@@ -13,15 +13,18 @@ import numpy as np
 from .core import Shape
 
 
-def check_data(x: Any, y: Any, input_shape: Shape | None,
-               dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None]:
+def check_data(
+    x: Any, y: Any, input_shape: Shape | None, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Arrays in the model's dtype (copied only when the dtype differs), shapes checked."""
     x = np.asarray(x)
     if x.dtype != dtype:
         x = x.astype(dtype)
     if input_shape is not None and x.shape[1:] != tuple(input_shape):
-        raise ValueError(f"input has shape {list(x.shape)}, the model expects "
-                         f"(N, {', '.join(map(str, input_shape))})")
+        raise ValueError(
+            f"input has shape {list(x.shape)}, the model expects "
+            f"(N, {', '.join(map(str, input_shape))})"
+        )
     if len(x) == 0:
         raise ValueError("input has no samples")
     if y is None:

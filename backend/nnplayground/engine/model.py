@@ -9,7 +9,6 @@ randomness (initial weights, shuffling, dropout masks, validation split) comes f
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import spec as specs
-from .callbacks import Callback, CallbackList, History, ProgressBar
+from .callbacks import Callback, History
 from .core import Layer, Parameter, Shape, SpecError
 from .losses import LOSSES
 from .metrics import accuracy, check_data
@@ -44,9 +43,14 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 class Sequential:
-    def __init__(self, layers: Iterable[Layer | dict[str, Any]] | None = None,
-                 input_shape: Sequence[int] | None = None, name: str | None = None,
-                 rng: RngLike = None, dtype: Any = np.float32) -> None:
+    def __init__(
+        self,
+        layers: Iterable[Layer | dict[str, Any]] | None = None,
+        input_shape: Sequence[int] | None = None,
+        name: str | None = None,
+        rng: RngLike = None,
+        dtype: Any = np.float32,
+    ) -> None:
         self.name = name or "Sequential"
         self.rng = as_rng(rng)
         self.dtype = as_dtype(dtype)
@@ -74,23 +78,29 @@ class Sequential:
         """Append a layer (instance or spec dict); built at once if the model already is."""
         layer = specs.layer_from_spec(layer, len(self.layers))
         if self.built:
-            self.output_shape = specs.build_layers([layer], self.output_shape, self.rng,
-                                                   self.dtype, max_params=None)
+            self.output_shape = specs.build_layers(
+                [layer], self.output_shape, self.rng, self.dtype, max_params=None
+            )
             self._params = self._collect_params()
         self.layers.append(layer)
         return self
 
-    def build(self, input_shape: Sequence[int] | None = None,
-              max_params: int | None = specs.DEFAULT_MAX_PARAMS) -> Sequential:
+    def build(
+        self,
+        input_shape: Sequence[int] | None = None,
+        max_params: int | None = specs.DEFAULT_MAX_PARAMS,
+    ) -> Sequential:
         if input_shape is not None:
             self.input_shape = specs.check_input_shape(list(input_shape))
         if self.input_shape is None:
-            raise SpecError("is unknown: pass input_shape to Sequential or build()",
-                            field="input_shape")
+            raise SpecError(
+                "is unknown: pass input_shape to Sequential or build()", field="input_shape"
+            )
         if not self.layers:
             raise SpecError("the model has no layers", field="layers")
-        self.output_shape = specs.build_layers(self.layers, self.input_shape, self.rng,
-                                               self.dtype, max_params)
+        self.output_shape = specs.build_layers(
+            self.layers, self.input_shape, self.rng, self.dtype, max_params
+        )
         self._params = self._collect_params()
         return self
 
@@ -111,13 +121,20 @@ class Sequential:
 
     # ---- configuration ---------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name,
-                "input_shape": None if self.input_shape is None else list(self.input_shape),
-                "layers": [layer.get_config() for layer in self.layers]}
+        return {
+            "name": self.name,
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
+            "layers": [layer.get_config() for layer in self.layers],
+        }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], rng: RngLike = None, dtype: Any = np.float32,
-                    max_params: int | None = specs.DEFAULT_MAX_PARAMS) -> Sequential:
+    def from_config(
+        cls,
+        config: dict[str, Any],
+        rng: RngLike = None,
+        dtype: Any = np.float32,
+        max_params: int | None = specs.DEFAULT_MAX_PARAMS,
+    ) -> Sequential:
         """Build a model from a JSON spec; a bad spec raises SpecError naming index and field."""
         name, input_shape, layers = specs.check_spec(config)
         model = cls(layers, name=name, rng=rng, dtype=dtype)
@@ -125,14 +142,23 @@ class Sequential:
         return model.build(max_params=max_params)
 
     @staticmethod
-    def validate_spec(config: dict[str, Any], batch_size: int = 100,
-                      max_params: int | None = specs.DEFAULT_MAX_PARAMS) -> dict[str, Any]:
+    def validate_spec(
+        config: dict[str, Any],
+        batch_size: int = 100,
+        max_params: int | None = specs.DEFAULT_MAX_PARAMS,
+    ) -> dict[str, Any]:
         """What /api/specs/validate returns: per-layer shapes and params, totals, memory."""
         model = Sequential.from_config(config, rng=0, max_params=max_params)
         return {
-            "layers": [{"index": i, "type": specs.layer_type(layer),
-                        "output_shape": list(layer.output_shape),
-                        "params": layer.count_params()} for i, layer in enumerate(model.layers)],
+            "layers": [
+                {
+                    "index": i,
+                    "type": specs.layer_type(layer),
+                    "output_shape": list(layer.output_shape),
+                    "params": layer.count_params(),
+                }
+                for i, layer in enumerate(model.layers)
+            ],
             "output_shape": list(model.output_shape),
             "total_params": model.count_params(),
             "memory_bytes": model.estimate_memory_bytes(batch_size),
@@ -140,20 +166,25 @@ class Sequential:
 
     def estimate_memory_bytes(self, batch_size: int = 100) -> int:
         self._require_built()
-        return specs.estimate_memory_bytes(self.layers, self.input_shape, batch_size,
-                                           self.dtype.itemsize)
+        return specs.estimate_memory_bytes(
+            self.layers, self.input_shape, batch_size, self.dtype.itemsize
+        )
 
     def summary(self) -> str:
         self._require_built()
         return specs.summary_table(self.name, self.layers)
 
-    def compile(self, optimizer: str | dict[str, Any] | Optimizer = "sgd",
-                loss: Any = "softmax_cross_entropy",
-                metrics: Sequence[str] | None = ("accuracy",)) -> Sequential:
+    def compile(
+        self,
+        optimizer: str | dict[str, Any] | Optimizer = "sgd",
+        loss: Any = "softmax_cross_entropy",
+        metrics: Sequence[str] | None = ("accuracy",),
+    ) -> Sequential:
         opt = OPTIMIZERS.create(optimizer)
         if not isinstance(opt, Optimizer):
-            raise ValueError(f"optimizer must be a name, a config dict or an Optimizer, "
-                             f"got {opt!r}")
+            raise ValueError(
+                f"optimizer must be a name, a config dict or an Optimizer, got {opt!r}"
+            )
         self.optimizer = opt
         self.loss = LOSSES.create(loss) if isinstance(loss, (str, dict)) else loss
         metrics = list(metrics or [])
@@ -166,8 +197,11 @@ class Sequential:
     def compile_config(self) -> dict[str, Any] | None:
         if self.optimizer is None:
             return None
-        return {"optimizer": self.optimizer.get_config(), "loss": self.loss_name,
-                "metrics": list(self.metrics)}
+        return {
+            "optimizer": self.optimizer.get_config(),
+            "loss": self.loss_name,
+            "metrics": list(self.metrics),
+        }
 
     @property
     def loss_name(self) -> str:
@@ -212,8 +246,12 @@ class Sequential:
         x, _ = check_data(x, None, self.input_shape, self.dtype)
         if len(x) <= batch_size:
             return self._forward(x, training=False)
-        return np.concatenate([self._forward(x[i:i + batch_size], training=False)
-                               for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [
+                self._forward(x[i : i + batch_size], training=False)
+                for i in range(0, len(x), batch_size)
+            ]
+        )
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Outputs read the way the loss reads them: softmax, sigmoid, or as-is for mse."""
@@ -237,7 +275,7 @@ class Sequential:
         x, y = check_data(x, y, self.input_shape, self.dtype)
         loss_sum, correct = 0.0, 0.0
         for i in range(0, len(x), batch_size):
-            xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+            xb, yb = x[i : i + batch_size], y[i : i + batch_size]
             out = self._forward(xb, training=False)
             loss_sum += float(self.loss.forward(out, yb)) * len(xb)
             correct += accuracy(out, yb, self.loss_name) * len(xb)
@@ -247,87 +285,47 @@ class Sequential:
         return result
 
     # ---- training loop ---------------------------------------------------------------------
-    def fit(self, x: np.ndarray, y: np.ndarray, epochs: int = 1, batch_size: int = 100,
-            validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-            validation_split: float = 0.0, shuffle: bool = True,
-            callbacks: Iterable[Callback] | None = None, verbose: int = 0) -> History:
-        self._require_compiled(x)
-        x, y = check_data(x, y, self.input_shape, self.dtype)
-        for field, value in (("epochs", epochs), ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{field} must be a positive integer, got {value!r}")
-        if validation_split:
-            x, y, validation_data = self._split(x, y, validation_split)
-        if validation_data is not None:
-            validation_data = check_data(*validation_data, self.input_shape, self.dtype)
-        history = History()
-        extra = [ProgressBar()] if verbose else []
-        cbs = CallbackList([history, *extra, *(callbacks or [])])
-        cbs.set_model(self)
-        n = len(x)
-        steps = -(-n // batch_size)
-        self.stop_training = False
-        cbs.on_train_begin({"epochs": epochs, "steps_per_epoch": steps, "samples": n})
-        step = 0
-        for epoch in range(epochs):
-            cbs.on_epoch_begin(epoch, {})
-            start = time.perf_counter()
-            order = self.rng.permutation(n) if shuffle else None
-            loss_sum, correct = 0.0, 0.0
-            for batch in range(steps):
-                lo, hi = batch * batch_size, min(n, (batch + 1) * batch_size)
-                if order is None:
-                    xb, yb = x[lo:hi], y[lo:hi]
-                else:
-                    idx = order[lo:hi]
-                    xb, yb = x[idx], y[idx]
-                step += 1
-                cbs.on_batch_begin(step, {"epoch": epoch, "batch": batch, "step": step})
-                loss, out = self._train_batch(xb, yb)
-                size = hi - lo
-                loss_sum += loss * size
-                if self.metrics:
-                    correct += accuracy(out, yb, self.loss_name) * size
-                cbs.on_batch_end(step, {"loss": loss, "epoch": epoch, "batch": batch,
-                                        "step": step, "size": size})
-                if self.stop_training:
-                    break
-            if self.stop_training and hi < n:
-                break  # stopped mid-epoch: no (partial) epoch metrics
-            logs: dict[str, Any] = {"loss": loss_sum / n}
-            if self.metrics:
-                logs["accuracy"] = correct / n
-            if validation_data is not None:
-                val = self.evaluate(*validation_data, batch_size=max(batch_size, 500))
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            logs["seconds"] = time.perf_counter() - start
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        cbs.on_train_end({"steps": step})
-        return history
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        epochs: int = 1,
+        batch_size: int = 100,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        callbacks: Iterable[Callback] | None = None,
+        verbose: int = 0,
+    ) -> History:
+        """Mini-batch training; returns a History of per-epoch metrics (see training.py)."""
+        from .training import fit_loop
 
-    def _split(self, x: np.ndarray, y: np.ndarray,
-               fraction: float) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Hold out a random ``fraction`` of the training data (drawn from the model's rng)."""
-        if isinstance(fraction, bool) or not isinstance(fraction, (float, int)) \
-                or not 0.0 < fraction < 1.0:
-            raise ValueError(f"validation_split must be in (0, 1), got {fraction!r}")
-        k = int(round(len(x) * fraction))
-        if not 0 < k < len(x):
-            raise ValueError(f"validation_split {fraction} leaves no data on one side of "
-                             f"{len(x)} samples")
-        perm = self.rng.permutation(len(x))
-        val, train = perm[:k], perm[k:]
-        return x[train], y[train], (x[val], y[val])
+        return fit_loop(
+            self,
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
 
     # ---- weights -----------------------------------------------------------------------------
     def _weight_slots(self) -> list[tuple[str, np.ndarray]]:
         """(description, array) for every parameter, then every buffer, in a fixed order."""
-        slots = [(f"layer {i} ({specs.layer_type(layer)}) parameter {p.name!r}", p.value)
-                 for i, layer in enumerate(self.layers) for p in layer.parameters()]
-        slots += [(f"layer {i} ({specs.layer_type(layer)}) buffer {k!r}", b)
-                  for i, layer in enumerate(self.layers) for k, b in layer.buffers().items()]
+        slots = [
+            (f"layer {i} ({specs.layer_type(layer)}) parameter {p.name!r}", p.value)
+            for i, layer in enumerate(self.layers)
+            for p in layer.parameters()
+        ]
+        slots += [
+            (f"layer {i} ({specs.layer_type(layer)}) buffer {k!r}", b)
+            for i, layer in enumerate(self.layers)
+            for k, b in layer.buffers().items()
+        ]
         return slots
 
     def get_weights(self) -> list[np.ndarray]:
@@ -344,8 +342,9 @@ class Sequential:
         for i, ((what, arr), new) in enumerate(zip(slots, weights, strict=True)):
             new = np.asarray(new)
             if new.shape != arr.shape:
-                raise ValueError(f"weight {i}, {what}: expected shape {list(arr.shape)}, "
-                                 f"got {list(new.shape)}")
+                raise ValueError(
+                    f"weight {i}, {what}: expected shape {list(arr.shape)}, got {list(new.shape)}"
+                )
         for (_, arr), new in zip(slots, weights, strict=True):
             arr[...] = new
 

@@ -8,6 +8,7 @@ docstrings: W parameter, g gradient (after weight decay), η learning rate.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,15 @@ def _unit_interval(name: str, value: Any) -> float:
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {value!r}")
     return value
+
+
+def _scaled_ratio(lr: float, num: np.ndarray, sq: np.ndarray, eps: float) -> np.ndarray:
+    """lr·num / (√sq + ε), reusing one temporary (these rules run on every weight, every step)."""
+    out = np.sqrt(sq)
+    out += eps
+    np.divide(num, out, out=out)
+    out *= lr
+    return out
 
 
 class Optimizer:
@@ -185,9 +195,7 @@ class AdaGrad(Optimizer):
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         h = state["h"]
         h += grad * grad
-        denom = np.sqrt(h)
-        denom += self.eps
-        param.value -= self.lr * grad / denom
+        param.value -= _scaled_ratio(self.lr, grad, h, self.eps)
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -195,7 +203,10 @@ class RMSprop(Optimizer):
     """h ← ρ·h + (1 − ρ)·g⊙g ;  W ← W − η·g / (√h + ε)   (ρ = decay_rate)"""
 
     def __init__(
-        self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7,
+        self,
+        lr: float = 0.01,
+        decay_rate: float = 0.99,
+        eps: float = 1e-7,
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr, weight_decay)
@@ -212,9 +223,7 @@ class RMSprop(Optimizer):
         h = state["h"]
         h *= self.decay_rate
         h += (1.0 - self.decay_rate) * (grad * grad)
-        denom = np.sqrt(h)
-        denom += self.eps
-        param.value -= self.lr * grad / denom
+        param.value -= _scaled_ratio(self.lr, grad, h, self.eps)
 
 
 @OPTIMIZERS.register("adam")
@@ -226,7 +235,11 @@ class Adam(Optimizer):
     """
 
     def __init__(
-        self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7,
+        self,
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-7,
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr, weight_decay)
@@ -246,7 +259,5 @@ class Adam(Optimizer):
         m, v = state["m"], state["v"]
         m += (1.0 - self.beta1) * (grad - m)
         v += (1.0 - self.beta2) * (grad * grad - v)
-        lr_t = self.lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
-        denom = np.sqrt(v)
-        denom += self.eps
-        param.value -= float(lr_t) * m / denom
+        lr_t = self.lr * math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+        param.value -= _scaled_ratio(lr_t, m, v, self.eps)

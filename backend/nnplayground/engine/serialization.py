@@ -37,8 +37,12 @@ def _json_array(obj: Any) -> np.ndarray:
 
 
 def save_model(model: Sequential, target: str | Path | IO[bytes]) -> None:
-    meta = {"format": FORMAT_VERSION, "dtype": model.dtype.name, "spec": model.get_config(),
-            "compile": model.compile_config()}
+    meta = {
+        "format": FORMAT_VERSION,
+        "dtype": model.dtype.name,
+        "spec": model.get_config(),
+        "compile": model.compile_config(),
+    }
     arrays = {"meta": _json_array(meta)}
     arrays.update({f"arr_{i}": w for i, w in enumerate(model.get_weights())})
     if isinstance(target, (str, Path)):
@@ -66,8 +70,10 @@ def _open(source: Source, name: str) -> dict[str, np.ndarray]:
     except ModelFileError:
         raise
     except ValueError as exc:  # numpy's refusal of pickled data / object arrays
-        raise ModelFileError(f"{name} was refused: it contains pickled Python objects, which "
-                             f"are never loaded ({exc})") from None
+        raise ModelFileError(
+            f"{name} was refused: it contains pickled Python objects, which "
+            f"are never loaded ({exc})"
+        ) from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"{name} is not a readable .npz model file ({exc})") from None
 
@@ -82,8 +88,9 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
         raise ModelFileError(f"{name}: the stored spec is not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
         version = meta.get("format") if isinstance(meta, dict) else meta
-        raise ModelFileError(f"{name}: unsupported model file format {version!r} "
-                             f"(expected {FORMAT_VERSION})")
+        raise ModelFileError(
+            f"{name}: unsupported model file format {version!r} (expected {FORMAT_VERSION})"
+        )
     if meta.get("dtype") not in ("float32", "float64"):
         raise ModelFileError(f"{name}: bad dtype {meta.get('dtype')!r}")
     return meta
@@ -116,8 +123,11 @@ def load_model(source: Source, rng: RngLike = None, name: str | None = None) -> 
     compiled = meta.get("compile")
     if compiled:
         try:
-            model.compile(optimizer=compiled["optimizer"], loss=compiled["loss"],
-                          metrics=compiled.get("metrics", ["accuracy"]))
+            model.compile(
+                optimizer=compiled["optimizer"],
+                loss=compiled["loss"],
+                metrics=compiled.get("metrics", ["accuracy"]),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{name}: bad compile settings {compiled!r} ({exc})") from None
     return model

@@ -28,12 +28,14 @@ def check_input_shape(value: Any) -> Shape:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:
-        raise SpecError(f"must be a list of 1 to 3 positive integers, got {value!r}",
-                        field="input_shape")
+        raise SpecError(
+            f"must be a list of 1 to 3 positive integers, got {value!r}", field="input_shape"
+        )
     for d in value:
         if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
-            raise SpecError(f"must be a list of positive integers, got {list(value)!r}",
-                            field="input_shape")
+            raise SpecError(
+                f"must be a list of positive integers, got {list(value)!r}", field="input_shape"
+            )
     return tuple(int(d) for d in value)
 
 
@@ -54,8 +56,11 @@ def layer_from_spec(item: Any, index: int) -> Layer:
         raise SpecError(f"must be an object with a 'type', got {item!r}", index=index)
     kind = item.get("type")
     if not isinstance(kind, str) or kind.lower() not in LAYERS:
-        raise SpecError(f"unknown layer type {kind!r}; choose one of: {', '.join(LAYERS.names())}",
-                        index=index, field="type")
+        raise SpecError(
+            f"unknown layer type {kind!r}; choose one of: {', '.join(LAYERS.names())}",
+            index=index,
+            field="type",
+        )
     cls = LAYERS.get(kind)
     params = {k: v for k, v in item.items() if k != "type"}
     bad = _unknown_field(cls, params)
@@ -88,8 +93,13 @@ def _projected_params(layer: Layer, shape: Shape) -> tuple[int, str | None]:
     return 0, None
 
 
-def build_layers(layers: list[Layer], input_shape: Shape, rng: np.random.Generator,
-                 dtype: Any, max_params: int | None = DEFAULT_MAX_PARAMS) -> Shape:
+def build_layers(
+    layers: list[Layer],
+    input_shape: Shape,
+    rng: np.random.Generator,
+    dtype: Any,
+    max_params: int | None = DEFAULT_MAX_PARAMS,
+) -> Shape:
     """Build each layer on the previous output shape; returns the model's output shape."""
     shape = input_shape
     total = 0
@@ -98,7 +108,10 @@ def build_layers(layers: list[Layer], input_shape: Shape, rng: np.random.Generat
         if max_params is not None and total + projected > max_params:
             raise SpecError(
                 f"the model would have over {total + projected:,} parameters "
-                f"(limit {max_params:,})", index=index, field=field)
+                f"(limit {max_params:,})",
+                index=index,
+                field=field,
+            )
         previous = shape
         try:
             shape = layer.build(shape, rng, dtype)
@@ -107,8 +120,11 @@ def build_layers(layers: list[Layer], input_shape: Shape, rng: np.random.Generat
         except (TypeError, ValueError) as exc:
             raise SpecError(str(exc), index=index) from None
         if any(d < 1 for d in shape):
-            raise SpecError(f"output shape {list(shape)} is empty: the input {list(previous)} "
-                            "is too small for this layer", index=index)
+            raise SpecError(
+                f"output shape {list(shape)} is empty: the input {list(previous)} "
+                "is too small for this layer",
+                index=index,
+            )
         total += layer.count_params()
     return shape
 
@@ -120,8 +136,9 @@ def check_spec(spec: Any) -> tuple[str | None, Shape, list[Layer]]:
     unknown = set(spec) - {"name", "input_shape", "layers"}
     if unknown:
         field = sorted(unknown)[0]
-        raise SpecError(f"unknown field {field!r} (a spec has name, input_shape, layers)",
-                        field=field)
+        raise SpecError(
+            f"unknown field {field!r} (a spec has name, input_shape, layers)", field=field
+        )
     name = spec.get("name")
     if name is not None and not isinstance(name, str):
         raise SpecError(f"must be a string, got {name!r}", field="name")
@@ -146,18 +163,27 @@ def summary_table(name: str, layers: list[Layer], width: int = 72) -> str:
     trainable = sum(layer.count_params() for layer in layers)
     fixed = sum(int(b.size) for layer in layers for b in layer.buffers().values())
     line, double = "_" * width, "=" * width
-    out = [f'Model: "{name}"', line, f"{'Layer (type)':<30}{'Output Shape':<26}{'Param #':>16}",
-           double]
+    out = [
+        f'Model: "{name}"',
+        line,
+        f"{'Layer (type)':<30}{'Output Shape':<26}{'Param #':>16}",
+        double,
+    ]
     for j, (label, shape, params) in enumerate(rows):
         out.append(f"{label:<30}{shape:<26}{params:>16}")
         out.append(line if j < len(rows) - 1 else double)
-    out += [f"Total params: {trainable + fixed:,}", f"Trainable params: {trainable:,}",
-            f"Non-trainable params: {fixed:,}", line]
+    out += [
+        f"Total params: {trainable + fixed:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {fixed:,}",
+        line,
+    ]
     return "\n".join(out)
 
 
-def estimate_memory_bytes(layers: list[Layer], input_shape: Shape, batch_size: int,
-                          itemsize: int = 4) -> int:
+def estimate_memory_bytes(
+    layers: list[Layer], input_shape: Shape, batch_size: int, itemsize: int = 4
+) -> int:
     """Rough peak bytes of one training step: weights with grads and two optimizer slots,
     every activation kept for backward plus its gradient, and im2col buffers of convs."""
     params = sum(layer.count_params() for layer in layers)

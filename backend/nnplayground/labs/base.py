@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 Report = Callable[[dict[str, Any]], None]
 
 
@@ -45,3 +47,8 @@ def check_int(name: str, value: int, low: int, high: int) -> int:
         raise LabError(f"{name} must be an integer between {low} and {high}, got {value!r}",
                        name)
     return value
+
+
+def rounded(values: Any, digits: int = 4) -> list:
+    """A JSON-ready list rounded in float64 (float32 values would print as 0.0049999998)."""
+    return np.round(np.asarray(values, dtype=np.float64), digits).tolist()

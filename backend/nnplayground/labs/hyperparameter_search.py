@@ -56,10 +56,14 @@ def run(trials: int = 100, epochs: int = 50, train_size: int = 500,
         train_acc: list[float] = []
         val_acc: list[float] = []
 
-        def record(_epoch: int, model: Any = model, train_acc: list = train_acc,
-                   val_acc: list = val_acc) -> None:
+        def record(epoch: int, model: Any = model, train_acc: list = train_acc,
+                   val_acc: list = val_acc, trial: int = trial, lr: float = lr,
+                   wd: float = wd) -> None:
             train_acc.append(accuracy(model, x_tr, y_tr))
             val_acc.append(accuracy(model, x_val, y_val))
+            if epoch % 10 == 0:  # the trial under way, so the page shows something at once
+                hooks.report({"running": {"trial": trial, "lr": lr, "weight_decay": wd,
+                                          "epoch": epoch, "val_curve": list(val_acc)}})
 
         train_epochs({"net": model}, x_tr, y_tr, epochs=epochs, batch_size=batch_size,
                      hooks=hooks, on_epoch=record, seed=seed + trial)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine.model import Sequential
 from ..engine.optimizers import OPTIMIZERS
-from .base import QUIET, Hooks, LabError, check_int
+from .base import QUIET, Hooks, LabError, check_int, rounded
 
 COSTS = {"quadratic": "mse", "cross_entropy": "sigmoid_bce"}
 
@@ -76,8 +76,8 @@ TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def approximate(target: str = "sine", hidden: int = 10, iterations: int = 2000,
-                lr: float = 0.01, points: int = 200, every: int = 50, seed: int = 0,
+def approximate(target: str = "sine", hidden: int = 10, iterations: int = 3000,
+                lr: float = 0.05, points: int = 200, every: int = 50, seed: int = 0,
                 hooks: Hooks = QUIET) -> dict[str, Any]:
     """Fit target on [0, 1] with one hidden sigmoid layer (full batch, Adam, MSE); streams the
     fitted curve every ``every`` iterations."""
@@ -97,7 +97,7 @@ def approximate(target: str = "sine", hidden: int = 10, iterations: int = 2000,
         {"type": "dense", "units": 1, "init": "xavier_normal"}]}
     model = Sequential.from_config(spec, rng=np.random.default_rng(seed))
     model.compile(optimizer=OPTIMIZERS.create("adam", lr=lr), loss="mse")
-    hooks.report({"x": x.ravel().round(4).tolist(), "target": y.ravel().round(4).tolist()})
+    hooks.report({"x": rounded(x.ravel(), 4), "target": rounded(y.ravel(), 4)})
     loss = float("nan")
     for it in range(1, iterations + 1):
         if hooks.stopped():
@@ -105,6 +105,6 @@ def approximate(target: str = "sine", hidden: int = 10, iterations: int = 2000,
         loss = float(model.train_step(x, y))
         if it % every == 0 or it == iterations:
             fit = np.asarray(model.predict(x)).ravel()
-            hooks.report({"iteration": it, "loss": loss, "fit": fit.round(4).tolist()})
-    return {"loss": loss, "fit": np.asarray(model.predict(x)).ravel().round(4).tolist(),
-            "x": x.ravel().round(4).tolist(), "target": y.ravel().round(4).tolist()}
+            hooks.report({"iteration": it, "loss": loss, "fit": rounded(fit, 4)})
+    return {"loss": loss, "fit": rounded(np.asarray(model.predict(x)).ravel(), 4),
+            "x": rounded(x.ravel(), 4), "target": rounded(y.ravel(), 4)}

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engine.core import Parameter
 from ..engine.optimizers import OPTIMIZERS
-from .base import LabError
+from .base import LabError, rounded
 
 Fn = Callable[[float, float], float]
 Grad = Callable[[float, float], tuple[float, float]]
@@ -103,7 +103,7 @@ def contour_grid(surface: Surface, n: int = 120) -> dict[str, Any]:
     ys = np.linspace(*surface.y_range, n)
     gx, gy = np.meshgrid(xs, ys)
     z = np.vectorize(surface.f)(gx, gy)
-    return {"x": xs.round(4).tolist(), "y": ys.round(4).tolist(), "z": z.round(5).tolist()}
+    return {"x": rounded(xs, 4), "y": rounded(ys, 4), "z": rounded(z, 5)}
 
 
 def race(surface: str = "book", start: tuple[float, float] | None = None,

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine.data import TOY_DATASETS, make_toy
 from ..engine.model import Sequential
-from .base import QUIET, Hooks, LabError, check_int
+from .base import QUIET, Hooks, LabError, check_int, rounded
 from .common import compile_sgd_like
 
 # The book's parameters (§2.3): any (w1, w2, b) on the right side of the four points works.
@@ -104,7 +104,7 @@ def train_toy(dataset: str = "spiral", hidden: list[int] | None = None,
         raise LabError(str(exc), "optimizer") from None
     lim = float(np.abs(x).max()) * 1.1
     axis, mesh = _grid(grid, lim)
-    hooks.report({"points": {"x": x.round(4).tolist(), "y": y.tolist()}, "axis": axis.tolist()})
+    hooks.report({"points": {"x": rounded(x, 4), "y": y.tolist()}, "axis": rounded(axis, 4)})
     rng = np.random.default_rng(seed + 1)
     loss = float("nan")
     for epoch in range(1, epochs + 1):
@@ -118,5 +118,5 @@ def train_toy(dataset: str = "spiral", hidden: list[int] | None = None,
             prob = np.asarray(model.predict_proba(mesh))[:, 1].reshape(grid, grid)
             acc = float((np.asarray(model.predict(x)).argmax(1) == y).mean())
             hooks.report({"epoch": epoch, "loss": loss, "accuracy": acc,
-                          "z": prob.round(3).tolist()})
+                          "z": rounded(prob, 3)})
     return {"loss": loss, "accuracy": float((np.asarray(model.predict(x)).argmax(1) == y).mean())}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.resources
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -73,7 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return SafeJSONResponse(errors.body(
                 "too_large", f"request body of {size} bytes is over the limit "
                 f"max_request_bytes={settings.max_request_bytes}", "body"), 413)
-        return await call_next(request)
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        # Whole server-side time (parsing, model, JSON) for benchmarks and the browser's
+        # devtools; the network is not included.
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.2f}"
+        return response
 
     for module in (health, meta, specs, runs, models, ws):
         app.include_router(module.router)

@@ -88,6 +88,7 @@ class OverfittingParams(Strict):
     dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0
     train_size: Annotated[int, Field(ge=100, le=60000)] = 300
     test_size: Annotated[int, Field(ge=100, le=10000)] = 10000
+    eval_every: Annotated[int, Field(ge=1, le=500)] = 1
     lr: Annotated[float, Field(gt=0, le=10)] = 0.01
     seed: Annotated[int, Field(ge=0)] = 0
 
@@ -120,8 +121,8 @@ class ToyParams(Strict):
 class ApproximationParams(Strict):
     target: Literal["nielsen", "sine", "step", "bump"] = "sine"
     hidden: Annotated[int, Field(ge=1, le=200)] = 10
-    iterations: Annotated[int, Field(ge=1, le=20000)] = 2000
-    lr: Annotated[float, Field(gt=0, le=1)] = 0.01
+    iterations: Annotated[int, Field(ge=1, le=20000)] = 3000
+    lr: Annotated[float, Field(gt=0, le=1)] = 0.05
     every: Annotated[int, Field(ge=1, le=5000)] = 50
     seed: Annotated[int, Field(ge=0)] = 0
 

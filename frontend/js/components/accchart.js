@@ -18,7 +18,7 @@ export function createAccChart(el) {
     { x: [], y: [], mode: "lines+markers", name: t("chart.test_acc"), line: { color: PALETTE[1] } },
   ];
   const layout = () => baseLayout({
-    xaxis: { title: { text: t("chart.epoch") }, dtick: 1, gridcolor: "#eceff1" },
+    xaxis: { title: { text: t("chart.epoch") }, dtick: 1, gridcolor: "#eceff1", range: [0.5, 5.5], autorange: false },
     yaxis: { title: { text: "%" }, range: [0, 100], gridcolor: "#eceff1" },
   });
   Plotly.newPlot(plotEl, traces(), layout(), PLOT_CONFIG);
@@ -26,6 +26,7 @@ export function createAccChart(el) {
   return {
     addEpoch(e) {
       Plotly.extendTraces(plotEl, { x: [[e.epoch], [e.epoch]], y: [[pct(e.accuracy)], [pct(e.val_accuracy)]] }, [0, 1]);
+      if (plotEl.layout.xaxis.autorange === false) Plotly.relayout(plotEl, { "xaxis.autorange": true });
       const shown = e.val_accuracy ?? e.accuracy;
       if (shown != null) latest.textContent = `${(shown * 100).toFixed(1)}%`;
     },
@@ -36,6 +37,7 @@ export function createAccChart(el) {
     addOverlay(id, label, epochs) {
       if (overlays.includes(id)) return;
       overlays.push(id);
+      Plotly.relayout(plotEl, { "xaxis.autorange": true });
       Plotly.addTraces(plotEl, {
         x: epochs.map((e) => e.epoch), y: epochs.map((e) => pct(e.val_accuracy ?? e.accuracy)),
         mode: "lines+markers", name: `${label} (${t("chart.test_acc")})`, opacity: 0.6,

@@ -1,6 +1,6 @@
 // Draw pad + prediction against a chosen source: the run training now, a finished run, a saved model.
-import { h, clear, debounce } from "../dom.js";
-import { t } from "../i18n.js";
+import { h, clear, throttle } from "../dom.js";
+import { t, onLangChange } from "../i18n.js";
 import { api } from "../api.js";
 import { bus } from "../bus.js";
 import { currentRun } from "../run.js";
@@ -26,8 +26,10 @@ export function createDrawPanel(el, { classLabel }) {
     clear(source);
     const cur = currentRun();
     source.append(h("option", { value: "current", i18n: "draw.current_run" }, t("draw.current_run")));
-    const done = runs.filter((r) => r.id !== cur?.id && ["completed", "stopped", "finished"].includes(r.status));
-    if (done.length) source.append(h("optgroup", { label: t("draw.finished_runs") }, done.map((r) => h("option", { value: `run:${r.id}` }, r.name || String(r.id).slice(0, 8)))));
+    // Only image runs can read a drawing; toy runs (2-D points) are left out.
+    const isImage = (r) => !r.config?.dataset || ["mnist", "fashion_mnist"].includes(r.config.dataset);
+    const done = runs.filter((r) => r.id !== cur?.id && isImage(r) && ["completed", "stopped", "finished"].includes(r.status));
+    if (done.length) source.append(h("optgroup", { label: t("draw.finished_runs") }, done.map((r) => h("option", { value: `run:${r.id}` }, `#${r.id} ${r.name || ""}`))));
     if (models.length) source.append(h("optgroup", { label: t("builder.server_models") }, models.map((m) => h("option", { value: `model:${m.name}` }, m.name))));
     if ([...source.querySelectorAll("option")].some((o) => o.value === keep)) source.value = keep;
   }
@@ -62,7 +64,7 @@ export function createDrawPanel(el, { classLabel }) {
     }
   }
 
-  const later = debounce(predict, 150);
+  const later = throttle(predict, 150); // predicts every 150 ms while the pen moves
   const pad = createDrawPad(padBox, { onDraw: later, onClear: () => { later.cancel(); view.reset(); } });
   source.addEventListener("change", later);
 
@@ -78,6 +80,7 @@ export function createDrawPanel(el, { classLabel }) {
   bus.on("runs:list", (r) => { runs = r; fillSources(); });
   bus.on("models:changed", refreshModels);
   bus.on("run:new", fillSources);
+  onLangChange(fillSources);
   refreshModels();
   return { refreshModels };
 }

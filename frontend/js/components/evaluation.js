@@ -12,7 +12,19 @@ export function createEvaluation(el, { classLabel }) {
   const clearBtn = h("button", { type: "button", class: "btn small", testid: "gallery-clear-filter", i18n: "eval.show_all", hidden: true }, t("eval.show_all"));
   const acc = h("output", { class: "big-number", testid: "eval-accuracy" }, "–");
   const empty = h("p", { class: "muted", i18n: "eval.empty" }, t("eval.empty"));
-  const pair = h("div", { class: "eval-pair", hidden: true }, heat,
+  // The heatmap is mouse-only, so the same filter is offered as two selects for the keyboard.
+  const pickTrue = h("select", { testid: "cm-true" });
+  const pickPred = h("select", { testid: "cm-pred" });
+  const pickForm = h("div", { class: "btn-row small-form" },
+    h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "eval.true" }, t("eval.true")), pickTrue),
+    h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "eval.predicted" }, t("eval.predicted")), pickPred));
+  const onPick = () => {
+    pick = pickTrue.value === "" || pickPred.value === "" ? null : [Number(pickTrue.value), Number(pickPred.value)];
+    renderGallery();
+  };
+  pickTrue.addEventListener("change", onPick);
+  pickPred.addEventListener("change", onPick);
+  const pair = h("div", { class: "eval-pair", hidden: true }, h("div", {}, heat, pickForm),
       h("div", {}, h("div", { class: "chart-head" }, h("h4", { i18n: "eval.mistakes" }, t("eval.mistakes")), filterNote, clearBtn), gallery));
   el.append(h("div", { class: "chart-head" }, h("h3", { i18n: "eval.title" }, t("eval.title")), acc), empty, pair);
   let last = null;
@@ -26,15 +38,27 @@ export function createEvaluation(el, { classLabel }) {
     clearBtn.hidden = !pick;
     if (!items.length) gallery.append(h("p", { class: "muted", i18n: "eval.none" }, t("eval.none")));
     for (const m of items.slice(0, 48)) {
-      const c = grayToCanvas(h("canvas", {}), m.image, { scale: 2 });
+      // Toy sets have 2-D points, not images: show the coordinates instead.
+      const c = m.image ? grayToCanvas(h("canvas", {}), m.image, { scale: 2 })
+        : h("code", { class: "point" }, `(${(m.point || []).map((v) => Number(v).toFixed(2)).join(", ")})`);
       gallery.append(h("figure", { class: "mistake", testid: "mistake", title: `#${m.index}` }, c,
         h("figcaption", {}, `${classLabel(m.label)}→${classLabel(m.pred)} `, h("small", {}, `${Math.round(m.confidence * 100)}%`))));
     }
   }
 
+  function fillPickers(n) {
+    for (const sel of [pickTrue, pickPred]) {
+      clear(sel);
+      sel.append(h("option", { value: "" }, "–"), ...[...Array(n).keys()].map((i) => h("option", { value: i }, classLabel(i))));
+    }
+    pickTrue.value = pick ? String(pick[0]) : "";
+    pickPred.value = pick ? String(pick[1]) : "";
+  }
+
   function renderHeat() {
     const cm = last.confusion;
     const n = cm.length;
+    fillPickers(n);
     const labels = [...Array(n).keys()].map(classLabel);
     const layout = baseLayout({
       margin: { l: 56, r: 8, t: 8, b: 48 }, showlegend: false,
@@ -52,12 +76,14 @@ export function createEvaluation(el, { classLabel }) {
         if (!p) return;
         const next = [p.y, p.x];
         pick = pick && pick[0] === next[0] && pick[1] === next[1] ? null : next;
+        pickTrue.value = pick ? String(pick[0]) : "";
+        pickPred.value = pick ? String(pick[1]) : "";
         renderGallery();
       });
     }
   }
 
-  clearBtn.addEventListener("click", () => { pick = null; renderGallery(); });
+  clearBtn.addEventListener("click", () => { pick = null; pickTrue.value = pickPred.value = ""; renderGallery(); });
 
   return {
     update(ev) {
@@ -67,11 +93,6 @@ export function createEvaluation(el, { classLabel }) {
       pair.hidden = false;
       if (typeof ev.accuracy === "number") acc.textContent = `${(ev.accuracy * 100).toFixed(1)}%`;
       renderHeat();
-      renderGallery();
-    },
-    /** Filter the gallery as a click on the cell (true, pred) would; used by keyboard users too. */
-    select(trueClass, predClass) {
-      pick = [trueClass, predClass];
       renderGallery();
     },
     reset() {

@@ -52,7 +52,7 @@ export function createHistograms(el) {
         const range = h("div", { class: "hist-range" });
         const typeKey = `layer.${layer.type}`;
         cell = { canvas, range, el: h("figure", { class: "hist-cell", testid: `hist-${key}` },
-          h("figcaption", {}, `${key + 1}. `, h("span", { i18n: typeKey }, t(typeKey))), canvas, range) };
+          h("figcaption", {}, `${key}: `, h("span", { i18n: typeKey }, t(typeKey))), canvas, range) };
         cells.set(key, cell);
         grid.append(cell.el);
       }

@@ -6,7 +6,7 @@ import { bus } from "../bus.js";
 import { showError } from "../toast.js";
 
 function label(r) {
-  return r.name || String(r.id).slice(0, 8);
+  return `#${r.id} ${r.name || ""}`.trim(); // names repeat; the id tells runs apart
 }
 
 function accText(r) {

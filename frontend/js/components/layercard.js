@@ -22,7 +22,7 @@ function initName(v) {
   return typeof v === "string" ? v : v.name || "";
 }
 
-function fieldInput(layer, index, [name, kind], inits, onEdit) {
+function fieldInput(layer, index, [name, kind, def], inits, onEdit) {
   const testid = `layer-${index}-field-${name}`;
   let input;
   if (kind === "bool") {
@@ -37,7 +37,8 @@ function fieldInput(layer, index, [name, kind], inits, onEdit) {
       type: "text", inputmode: kind === "float" ? "decimal" : "numeric", size: 5, testid,
       value: v === undefined ? "" : Array.isArray(v) ? v.join(",") : String(v),
       "data-i18n-placeholder": kind === "optint" ? "field.auto" : null,
-      placeholder: kind === "optint" ? t("field.auto") : null,
+      // A blank field means "server default"; show that default instead of an empty box.
+      placeholder: kind === "optint" ? t("field.auto") : String(def),
     });
   }
   input.dataset.field = name;
@@ -66,7 +67,7 @@ export function layerCard(layer, index, inits, handlers) {
   },
   h("div", { class: "lc-head" },
     h("span", { class: "lc-grip", "aria-hidden": "true" }, "⋮⋮"),
-    h("span", { class: "lc-index" }, String(index + 1)),
+    h("span", { class: "lc-index" }, String(index)) /* 0-based like the server's "layer 3" messages */,
     h("span", { class: "lc-type", i18n: has(typeKey) ? typeKey : null }, has(typeKey) ? t(typeKey) : layer.type),
     shape, params,
     h("span", { class: "lc-actions" },

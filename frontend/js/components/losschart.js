@@ -19,7 +19,12 @@ export function createLossChart(el) {
   let queue = [];
   let total = 0;
   const overlays = []; // ids in trace order after trace 0
-  const layout = () => baseLayout({ xaxis: { title: { text: t("chart.step") }, gridcolor: "#eceff1" }, yaxis: { type: log.checked ? "log" : "linear", gridcolor: "#eceff1", title: { text: t("chart.loss_axis") } } });
+  // Empty charts get a tidy fixed range; the axes switch to autorange with the first points.
+  const layout = () => baseLayout({
+    xaxis: { title: { text: t("chart.step") }, gridcolor: "#eceff1", range: [0, 100], autorange: false },
+    yaxis: { type: log.checked ? "log" : "linear", gridcolor: "#eceff1", title: { text: t("chart.loss_axis") }, range: log.checked ? [-1, 0.5] : [0, 2.5], autorange: false },
+  });
+  let ranged = false;
   const current = () => ({ x: [], y: [], mode: "lines", name: t("chart.this_run"), line: { color: PALETTE[0], width: 1.5 } });
   Plotly.newPlot(plotEl, [current()], layout(), PLOT_CONFIG);
 
@@ -29,10 +34,18 @@ export function createLossChart(el) {
     const ys = queue.map((p) => p[1]);
     queue = [];
     Plotly.extendTraces(plotEl, { x: [xs], y: [ys] }, [0], MAX_POINTS);
+    if (!ranged) {
+      ranged = true;
+      Plotly.relayout(plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
+    }
     count.textContent = String(total);
   });
 
-  log.addEventListener("change", () => Plotly.relayout(plotEl, { "yaxis.type": log.checked ? "log" : "linear" }));
+  log.addEventListener("change", () => {
+    const type = log.checked ? "log" : "linear";
+    Plotly.relayout(plotEl, ranged ? { "yaxis.type": type, "yaxis.autorange": true }
+      : { "yaxis.type": type, "yaxis.range": log.checked ? [-1, 0.5] : [0, 2.5] });
+  });
 
   return {
     addPoints(points) {
@@ -45,6 +58,7 @@ export function createLossChart(el) {
       queue = [];
       total = 0;
       count.textContent = "0";
+      ranged = plotEl.data.length > 1; // overlays already give the axes something to fit
       Plotly.react(plotEl, [current(), ...plotEl.data.slice(1)], layout(), PLOT_CONFIG);
     },
     addOverlay(id, label, points) {
@@ -52,6 +66,10 @@ export function createLossChart(el) {
       overlays.push(id);
       const step = Math.max(1, Math.ceil(points.length / MAX_POINTS));
       const pts = points.filter((_, i) => i % step === 0);
+      if (!ranged) {
+        ranged = true;
+        Plotly.relayout(plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
+      }
       Plotly.addTraces(plotEl, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), mode: "lines", name: label, opacity: 0.6, line: { width: 1, color: PALETTE[overlays.length % PALETTE.length] } });
     },
     removeOverlay(id) {

@@ -1,7 +1,8 @@
 // Above the layer stack: preset / saved-model picker, whole-model initialiser, save, summary line.
 import { h, clear, formatInt, formatShape } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, onLangChange } from "../i18n.js";
 import { api } from "../api.js";
+import { bus } from "../bus.js";
 import { showError, toast } from "../toast.js";
 
 const SAVED_KEY = "nnpg.models";
@@ -87,6 +88,8 @@ export function createModelBar(el, { meta, getSpec, onLoad, onInit }) {
   }
   fillPicker();
   refreshServerModels();
+  onLangChange(fillPicker);
+  bus.on("models:changed", refreshServerModels); // optgroup labels are attributes, not data-i18n text
 
   return {
     refreshServerModels,

@@ -3,12 +3,12 @@ export const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 
 export function baseLayout(extra = {}) {
   return {
-    margin: { l: 48, r: 12, t: 8, b: 36 },
+    margin: { l: 48, r: 12, t: 24, b: 40 },
     font: { family: "system-ui, 'Hiragino Sans', 'Noto Sans CJK JP', sans-serif", size: 11, color: "#3c4043" },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#fff",
     showlegend: true,
-    legend: { orientation: "h", y: -0.25, font: { size: 10 } },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 10 } },
     xaxis: { gridcolor: "#eceff1", zeroline: false },
     yaxis: { gridcolor: "#eceff1", zeroline: false },
     ...extra,

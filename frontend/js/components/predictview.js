@@ -8,11 +8,12 @@ export function createPredictView(el, { classLabel }) {
   const top = h("output", { class: "big-number", testid: "prediction-top" }, "–");
   const bars = h("div", { class: "prob-bars", testid: "prob-bars" });
   const maps = h("div", { class: "feature-maps", testid: "feature-maps" });
+  const mapsTitle = h("div", { class: "panel-sub", i18n: "draw.maps", hidden: true }, t("draw.maps"));
   el.append(h("div", { class: "predict" },
     h("div", { class: "seen-box" }, h("div", { class: "panel-sub", i18n: "draw.seen" }, t("draw.seen")), seen,
       h("div", { class: "panel-sub", i18n: "draw.top" }, t("draw.top")), top),
     h("div", { class: "bars-box" }, h("div", { class: "panel-sub", i18n: "draw.probs" }, t("draw.probs")), bars)),
-  h("div", { class: "panel-sub", i18n: "draw.maps" }, t("draw.maps")), maps);
+  mapsTitle, maps);
 
   const rows = [];
   function ensureRows(n) {
@@ -33,6 +34,7 @@ export function createPredictView(el, { classLabel }) {
     ensureRows(10);
     for (const r of rows) { r.fill.style.width = "0%"; r.val.textContent = ""; r.row.classList.remove("top"); }
     clear(maps);
+    mapsTitle.hidden = true;
     seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
   }
 
@@ -51,10 +53,11 @@ export function createPredictView(el, { classLabel }) {
       clear(maps);
       for (const layer of p.layers || []) {
         if (!layer.feature_maps?.length) continue;
+        mapsTitle.hidden = false;
         const cells = layer.feature_maps.slice(0, 16).map((fm) => grayToCanvas(h("canvas", { class: "fmap" }), fm, { scale: Math.max(1, Math.floor(48 / fm.length)) }));
         const typeKey = `layer.${layer.type}`;
         maps.append(h("div", { class: "fmap-layer", testid: `feature-maps-${layer.index}` },
-          h("div", { class: "panel-sub" }, `${layer.index + 1}. `, h("span", { i18n: typeKey }, t(typeKey)), ` ${JSON.stringify(layer.shape || "")}`),
+          h("div", { class: "panel-sub" }, `${layer.index}: `, h("span", { i18n: typeKey }, t(typeKey)), ` ${JSON.stringify(layer.shape || "")}`),
           h("div", { class: "fmap-grid" }, cells)));
       }
     },

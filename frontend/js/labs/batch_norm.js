@@ -28,12 +28,14 @@ function mount(el, ctx) {
   const all = checkbox("16通りすべて（オフなら4通り）", "All 16 scales (else 4)", false, "bn-all");
   const plotEl = h("div", { class: "lab-plot lab-plot-tall", "data-testid": "lab-plot-batch_norm" });
   let panels = {};
+  let shownEpochs = 8;
   const redraw = frameScheduler(draw);
   const ctl = jobControls(ui, "batch_norm", {
     testid: "bn",
     start() {
       const scales = all.input.checked ? [...SCALES.keys()] : [0, 5, 10, 15];
       panels = Object.fromEntries(scales.map((i) => [i, { bn: [], plain: [], epochs: [] }]));
+      shownEpochs = epochs.value;
       draw();
       return { epochs: epochs.value, scales };
     },
@@ -60,10 +62,11 @@ function mount(el, ctx) {
     keys.forEach((i, j) => {
       const k = j + 1;
       const p = panels[i];
-      data.push({ type: "scatter", mode: "lines", x: p.epochs, y: p.bn, xaxis: `x${k}`, yaxis: `y${k}`,
+      data.push({ type: "scatter", mode: "lines+markers", marker: { size: 4 }, x: p.epochs, y: p.bn, xaxis: `x${k}`, yaxis: `y${k}`,
         name: L("Batch Normあり", "with BatchNorm"), line: { color: "#d62728" }, showlegend: j === 0,
         legendgroup: "bn" });
-      data.push({ type: "scatter", mode: "lines", x: p.epochs, y: p.plain, xaxis: `x${k}`,
+      data.push({ type: "scatter", mode: "lines+markers", marker: { size: 4 }, x: p.epochs, y: p.plain,
+        xaxis: `x${k}`,
         yaxis: `y${k}`, name: L("Batch Normなし", "without BatchNorm"),
         line: { color: "#1f77b4", dash: "dash" }, showlegend: j === 0, legendgroup: "plain" });
       annotations.push({ text: `W: ${SCALES[i].toExponential(1)}`, xref: `x${k} domain`,
@@ -72,7 +75,10 @@ function mount(el, ctx) {
     const layout = { grid: { rows, columns: cols, pattern: "independent", ygap: 0.35, xgap: 0.06 },
       annotations, height: 170 * rows + 90, margin: { l: 40, r: 10, t: 30, b: 40 },
       legend: { orientation: "h", y: -0.08 } };
-    keys.forEach((_, j) => { layout[`yaxis${j ? j + 1 : ""}`] = { range: [0, 1] }; });
+    keys.forEach((_, j) => {
+      layout[`yaxis${j ? j + 1 : ""}`] = { range: [0, 1.02] };
+      layout[`xaxis${j ? j + 1 : ""}`] = { range: [0, shownEpochs] };
+    });
     chart(plotEl, data, layout);
   }
   ctl.go();

@@ -134,8 +134,9 @@ export function runJob(lab, params, handlers = {}) {
   };
 }
 
+// keepalive: the stop request still goes out when the page is being closed.
 function stopJob(id) {
-  postJSON(`/api/labs/jobs/${id}/stop`, {}).catch(() => {});
+  fetch(`/api/labs/jobs/${id}/stop`, { method: "POST", keepalive: true }).catch(() => {});
 }
 
 // Plotly wrappers: one place for the shared look and the "at most once per frame" redraw.

@@ -33,16 +33,21 @@ function mount(el, ctx) {
   const curvesEl = h("div", { class: "lab-plot" });
   const best = h("ol", { class: "lab-mono" });
   let results = [];
+  let running = null; // the trial under way: a hollow marker and a grey curve
   const redraw = frameScheduler(draw);
   const ctl = jobControls(ui, "hyperparameter_search", {
     testid: "hp",
     start() {
       results = [];
+      running = null;
       draw();
       return { trials: trials.value, epochs: epochs.value, lr_exp: [lrLo.value, lrHi.value],
         wd_exp: [wdLo.value, wdHi.value] };
     },
-    progress(d) { if (d.trial) { results.push(d.trial); redraw(); } },
+    progress(d) {
+      if (d.trial) { results.push(d.trial); running = null; redraw(); }
+      if (d.running) { running = d.running; redraw(); }
+    },
     result() { draw(); },
   });
   ui.controls.append(trials.label, epochs.label, lrLo.label, lrHi.label, wdLo.label, wdHi.label,
@@ -55,7 +60,11 @@ function mount(el, ctx) {
     chart(scatterEl, [{ type: "scatter", mode: "markers", x: results.map((r) => r.lr),
       y: results.map((r) => r.weight_decay), text: results.map((r) => `val acc ${fmt(r.val_acc)}`),
       marker: { size: 10, color: results.map((r) => r.val_acc), colorscale: "Viridis", cmin: 0,
-        cmax: 1, showscale: true, colorbar: { title: { text: "val acc" } } } }], {
+        cmax: 1, showscale: true, colorbar: { title: { text: "val acc" } } }, name: "trials" },
+    { type: "scatter", mode: "markers", x: running ? [running.lr] : [], y: running ? [running.weight_decay] : [],
+      marker: { size: 12, symbol: "circle-open", color: "#555" }, name: L("実行中", "running"),
+      hovertext: L("実行中の試行", "trial under way") }], {
+      showlegend: false,
       title: { text: L("試行（色：検証データの認識精度）", "Trials (colour: validation accuracy)") },
       xaxis: { type: "log", title: { text: L("学習係数", "learning rate") } },
       yaxis: { type: "log", title: { text: "weight decay" } }, height: 360, width: 520,
@@ -70,6 +79,8 @@ function mount(el, ctx) {
       data.push({ type: "scatter", mode: "lines", x, y: r.train_curve, name: `#${i + 1} train`,
         line: { color: colors[i], dash: "dash" }, showlegend: false });
     });
+    if (running) data.push({ type: "scatter", mode: "lines", x: running.val_curve.map((_, e) => e),
+      y: running.val_curve, name: L("実行中（検証）", "running (val)"), line: { color: "#999" } });
     chart(curvesEl, data, { title: { text: L("上位5つ", "Best five") }, height: 360, width: 520,
       xaxis: { title: { text: L("エポック", "epochs") } }, yaxis: { range: [0, 1] } });
     best.replaceChildren(...top.map((r) => h("li", {},

@@ -98,7 +98,8 @@ function mount(el, ctx) {
         marker: { size: 16, symbol: r.outputs.map((o) => (o ? "circle" : "x")),
           color: r.outputs.map((o) => (o ? "#d62728" : "#1f77b4")) }, name: "y", showlegend: false },
     ], { xaxis: { range: [-0.5, 1.5], title: { text: "x1" } }, yaxis: { range: [-0.5, 1.5],
-      title: { text: "x2" }, scaleanchor: "x" }, height: 320, width: 360, showlegend: true });
+      title: { text: "x2" }, scaleanchor: "x" }, height: 320, width: 360, showlegend: false,
+    title: { text: `${fmt(r.w1, 2)}·x1 + ${fmt(r.w2, 2)}·x2 + ${fmt(r.b, 2)} = 0`, font: { size: 12 } } });
   }
 
   function drawToy() {
@@ -122,6 +123,7 @@ function mount(el, ctx) {
         h("td", {}, r.s1_nand[i]), h("td", {}, r.s2_or[i]), h("td", {}, r.outputs[i])))));
   }).catch((err) => showError(ui.status, err));
   evalGate();
+  ctl.go(); // XOR by default: the set one perceptron cannot split
   return { unmount() { ctl.close(); purge(gatePlot, toyPlot); ui.root.remove(); },
     relabel() { evalGate(); drawToy(); } };
 }

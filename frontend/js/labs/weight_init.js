@@ -74,14 +74,15 @@ function mount(el, ctx) {
         hovertemplate: `${INIT_NAMES[p.init]} · ${L("層", "layer")} ${c + 1}: %{y}<extra></extra>` });
       if (r === 0) annotations.push({ text: `${c + 1}-layer`, xref: `x${k} domain`, yref: `y${k} domain`,
         x: 0.5, y: 1.18, showarrow: false });
-      if (c === 0) annotations.push({ text: INIT_NAMES[p.init], xref: `x${k} domain`,
-        yref: `y${k} domain`, x: -0.35, y: 0.5, textangle: -90, showarrow: false });
+      if (c === 0) annotations.push({ text: `<b>${INIT_NAMES[p.init]}</b>`, xref: "paper",
+        yref: `y${k} domain`, x: -0.075, y: 0.5, xanchor: "center", textangle: -90,
+        showarrow: false, font: { color: INIT_COLORS[p.init] } });
     }));
     chart(histEl, data, {
       grid: { rows: panels.length, columns: panels[0].layers.length, pattern: "independent",
         xgap: 0.08, ygap: 0.25 },
       annotations, height: 140 * panels.length + 60, bargap: 0.05,
-      margin: { l: 60, r: 10, t: 30, b: 30 },
+      margin: { l: 90, r: 10, t: 30, b: 30 },
     });
   }
 

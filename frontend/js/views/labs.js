@@ -35,7 +35,7 @@ function card(lab) {
   const title = h("h3", {}, text(lab.title));
   const summary = h("p", { class: "muted" }, text(lab.summary));
   const el = h("a", { class: "lab-card", href: `#/labs/${encodeURIComponent(lab.id)}`, testid: `lab-card-${lab.id}` },
-    h("span", { class: "chapter" }, t("labs.chapter", { n: lab.chapter ?? "?" })), title, summary);
+    h("span", { class: "chapter" }, /^\d/.test(String(lab.chapter ?? "")) ? t("labs.chapter", { n: lab.chapter }) : String(lab.chapter ?? "")), title, summary);
   return { el, relabel: () => { title.textContent = text(lab.title); summary.textContent = text(lab.summary); } };
 }
 
@@ -61,10 +61,10 @@ export async function renderLabs(root, labId) {
     root.append(h("section", { class: "panel", testid: "labs-view" }, back, h("p", { class: "error-text" }, t("labs.unknown", { id: labId }))));
     return;
   }
-  const title = h("h2", {}, text(lab.title));
-  const host = h("div", { class: "lab-host", testid: `lab-${lab.id}` });
-  root.append(h("section", { class: "panel", testid: "labs-view" }, back, title, host));
-  const unsubs = [onLangChange(() => { title.textContent = text(lab.title); })];
+  // The lab draws its own heading (title and chapter); the shell only adds the way back.
+  const host = h("div", { class: "lab-host", testid: "lab-host", "data-lab": lab.id });
+  root.append(h("section", { class: "panel", testid: "labs-view" }, back, host));
+  const unsubs = [];
   const ctx = {
     get lang() { return getLang(); },
     t,

@@ -3,6 +3,7 @@ import { h, clear, debounce } from "../dom.js";
 import { t, onLangChange } from "../i18n.js";
 import { api, ApiError } from "../api.js";
 import { bus } from "../bus.js";
+import { send } from "../run.js";
 import { normaliseMeta, inputShapeFor, classesFor } from "../meta.js";
 import { showError, toast } from "../toast.js";
 import { configParam, decodeConfig, shareUrl, writeUrl } from "../urlstate.js";
@@ -157,7 +158,17 @@ export async function mountPlayground(root) {
       showError(e);
     }
   };
-  bus.on("run:new", (r) => { runId = r.id; lossChart.reset(); accChart.reset(); hist.reset(); filters.reset(); evaluation.reset(); });
+  // Ask for the first conv layer's filters as soon as the run trains: that is "before training".
+  // The first loss point means the weights exist on the server (asking earlier is an error).
+  let askedFilters = false;
+  let runLayers = [];
+  bus.on("run:steps", () => {
+    if (askedFilters) return;
+    askedFilters = true;
+    const conv = runLayers.findIndex((l) => l.type === "conv2d");
+    if (conv >= 0) send({ type: "filters", layer: conv });
+  });
+  bus.on("run:new", (r) => { runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(); accChart.reset(); hist.reset(); filters.reset(); evaluation.reset(); });
   bus.on("run:steps", (pts) => lossChart.addPoints(pts));
   bus.on("run:epoch", (e) => { accChart.addEpoch(e); clearTimeout(evalTimer); evalTimer = setTimeout(fetchEval, 1500); });
   bus.on("run:activations", (d) => hist.update(d));
@@ -181,6 +192,7 @@ export async function mountPlayground(root) {
     accChart.relabel();
     evaluation.relabel();
     modelBar.setSummary(lastValidation, lastError);
+    if (lastValidation) builder.showValidation(lastValidation);
   });
 
   function load(cfg, presetName) {

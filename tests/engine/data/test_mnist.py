@@ -55,8 +55,8 @@ def test_image_layout_one_hot_and_raw_scale() -> None:
     assert xt.shape == (10000, 1, 28, 28) and yt.shape == (10000, 10)
 
 
-def test_results_are_fresh_arrays(mnist: tuple) -> None:
-    (x, _), _ = mnist
+def test_results_are_fresh_arrays() -> None:
+    (x, _), _ = load_mnist()
     x[0] = 7.0  # callers may scale or centre in place without poisoning the cache
     (x2, _), _ = load_mnist()
     assert x2[0].max() == 1.0

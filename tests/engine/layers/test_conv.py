@@ -24,9 +24,7 @@ def naive_conv(x, w, b, stride, padding):
     return out
 
 
-@pytest.mark.parametrize(
-    "kernel,stride,padding", [(3, 1, 0), ((3, 2), 2, 1), (5, 1, 2), (2, 3, 1)]
-)
+@pytest.mark.parametrize("kernel,stride,padding", [(3, 1, 0), ((3, 2), 2, 1), (5, 1, 2), (2, 3, 1)])
 def test_forward_matches_naive_loops(kernel, stride, padding):
     rng = np.random.default_rng(0)
     (conv,) = build([Conv2D(4, kernel, stride=stride, padding=padding)], (3, 9, 8))
@@ -48,7 +46,9 @@ def test_forward_matches_naive_loops(kernel, stride, padding):
 def test_conv_gradients(filters, kernel, stride, padding):
     rng = np.random.default_rng(3)
     layers = build([Conv2D(filters, kernel, stride, padding), Flatten()], (2, 6, 5))
-    errors = check_gradients(layers, rng.standard_normal((3, 2, 6, 5)), rng.integers(0, 4, 3), "mse")
+    errors = check_gradients(
+        layers, rng.standard_normal((3, 2, 6, 5)), rng.integers(0, 4, 3), "mse"
+    )
     assert_grads_ok(errors)
     assert set(errors) == {"layer 0 (conv2d).W", "layer 0 (conv2d).b", "input"}
 
@@ -78,8 +78,13 @@ def test_conv_needs_image_input():
 
 @pytest.mark.parametrize(
     "kwargs,field",
-    [({"filters": 0}, "filters"), ({"kernel_size": [3, 0]}, "kernel_size"),
-     ({"stride": -1}, "stride"), ({"padding": -2}, "padding"), ({"kernel_size": [1, 2, 3]}, "kernel_size")],
+    [
+        ({"filters": 0}, "filters"),
+        ({"kernel_size": [3, 0]}, "kernel_size"),
+        ({"stride": -1}, "stride"),
+        ({"padding": -2}, "padding"),
+        ({"kernel_size": [1, 2, 3]}, "kernel_size"),
+    ],
 )
 def test_bad_arguments_named(kwargs, field):
     args = {"filters": 2, "kernel_size": 3, **kwargs}
@@ -103,3 +108,27 @@ def test_he_fans_for_conv():
     # fan_in = C*kh*kw = 288
     assert abs(conv.W.value.std() / np.sqrt(2 / 288) - 1) < 0.03
     assert np.all(conv.b.value == 0)
+
+
+def test_inference_forward_between_training_forward_and_backward():
+    # The column buffer is reused between training steps; an inference pass (e.g. a
+    # callback reading activations) must not clobber the columns backward needs.
+    rng = np.random.default_rng(5)
+    (conv,) = build([Conv2D(3, 3, padding=1)], (2, 5, 5))
+    x1, x2 = rng.standard_normal((2, 4, 2, 5, 5))
+    g = rng.standard_normal((4, 3, 5, 5))
+    conv.forward(x1, True)
+    conv.backward(g)
+    expected = conv.W.grad.copy()
+    conv.forward(x1, True)
+    conv.forward(x2, False)
+    conv.backward(g)
+    np.testing.assert_allclose(conv.W.grad, expected)
+
+
+def test_first_conv_can_skip_input_gradient():
+    (conv,) = build([Conv2D(3, 3)], (1, 5, 5))
+    y = conv.forward(np.ones((2, 1, 5, 5)), True)
+    conv.needs_input_grad = False
+    assert conv.backward(np.ones_like(y)) is None
+    np.testing.assert_allclose(conv.b.grad, 2 * 9)

@@ -167,3 +167,12 @@ def test_mistakes_have_images(client, mnist_run) -> None:
     assert body["mistakes"] and np.array(body["mistakes"][0]["image"]).shape == (28, 28)
     confs = [m["confidence"] for m in body["mistakes"]]
     assert confs == sorted(confs, reverse=True)
+
+
+def test_exception_fails_that_run_only(client) -> None:
+    # sigmoid_bce wants one output unit; this net has two, so the loss raises inside fit.
+    bad = client.post("/api/runs", json={**TINY_RUN, "loss": "sigmoid_bce"}).json()["id"]
+    run = wait_for(client, bad, DONE)
+    assert run["status"] == "failed" and "sigmoid_bce" in run["error"]["message"]
+    good = client.post("/api/runs", json=TINY_RUN).json()["id"]
+    assert wait_for(client, good, DONE)["status"] == "completed"  # the workers live on

@@ -66,10 +66,22 @@ _TOY_TITLES = {
 }
 
 DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("mnist", "MNIST handwritten digits", "image", (1, 28, 28),
-                         MNIST_CLASSES, lambda: idx_dir_available(MNIST_DIR)),
-    "fashion_mnist": DatasetInfo("fashion_mnist", "Fashion-MNIST", "image", (1, 28, 28),
-                                 FASHION_MNIST_CLASSES, fashion_mnist_available),
+    "mnist": DatasetInfo(
+        "mnist",
+        "MNIST handwritten digits",
+        "image",
+        (1, 28, 28),
+        MNIST_CLASSES,
+        lambda: idx_dir_available(MNIST_DIR),
+    ),
+    "fashion_mnist": DatasetInfo(
+        "fashion_mnist",
+        "Fashion-MNIST",
+        "image",
+        (1, 28, 28),
+        FASHION_MNIST_CLASSES,
+        fashion_mnist_available,
+    ),
     **{
         name: DatasetInfo(name, _TOY_TITLES[name], "toy", (2,), TOY_CLASSES, _always)
         for name in TOY_DATASETS

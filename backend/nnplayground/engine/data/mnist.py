@@ -53,8 +53,16 @@ MNIST_SHA256: dict[str, str] = {
 
 MNIST_CLASSES: tuple[str, ...] = tuple(str(d) for d in range(10))
 FASHION_MNIST_CLASSES: tuple[str, ...] = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -95,8 +103,9 @@ def _read_checked(path: Path, expected_ndim: int, sha256: str | None) -> np.ndar
     return parse_idx(data, name=str(path), expected_ndim=expected_ndim)
 
 
-def _check_pair(images: np.ndarray, labels: np.ndarray, images_path: Path,
-                labels_path: Path) -> None:
+def _check_pair(
+    images: np.ndarray, labels: np.ndarray, images_path: Path, labels_path: Path
+) -> None:
     if images.shape[0] != labels.shape[0]:
         raise DatasetError(
             f"{images_path} holds {images.shape[0]} images but {labels_path} holds "
@@ -119,17 +128,23 @@ def _load_raw(
         stem = IDX_FILES[role]
         sha = MNIST_SHA256[stem] if verify else None
         arrays[role] = _read_checked(path, 3 if role.endswith("images") else 1, sha)
-    _check_pair(arrays["train_images"], arrays["train_labels"],
-                paths["train_images"], paths["train_labels"])
-    _check_pair(arrays["test_images"], arrays["test_labels"],
-                paths["test_images"], paths["test_labels"])
+    _check_pair(
+        arrays["train_images"], arrays["train_labels"], paths["train_images"], paths["train_labels"]
+    )
+    _check_pair(
+        arrays["test_images"], arrays["test_labels"], paths["test_images"], paths["test_labels"]
+    )
     if arrays["train_images"].shape[1:] != arrays["test_images"].shape[1:]:
         raise DatasetError(
             f"{directory}: train images are {arrays['train_images'].shape[1:]} but test images "
             f"are {arrays['test_images'].shape[1:]}"
         )
-    return (arrays["train_images"], arrays["train_labels"],
-            arrays["test_images"], arrays["test_labels"])
+    return (
+        arrays["train_images"],
+        arrays["train_labels"],
+        arrays["test_images"],
+        arrays["test_labels"],
+    )
 
 
 def _raw(directory: str | Path, verify: bool) -> tuple[np.ndarray, ...]:
@@ -144,9 +159,15 @@ def _raw(directory: str | Path, verify: bool) -> tuple[np.ndarray, ...]:
     return _load_raw(str(directory.resolve()), tuple(stat_key), verify)
 
 
-def _prepare(images: np.ndarray, labels: np.ndarray, normalize: bool, flatten: bool,
-             one_hot: bool, dtype: np.dtype,
-             num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(
+    images: np.ndarray,
+    labels: np.ndarray,
+    normalize: bool,
+    flatten: bool,
+    one_hot: bool,
+    dtype: np.dtype,
+    num_classes: int,
+) -> tuple[np.ndarray, np.ndarray]:
     # Always a fresh, writable array, so the cached uint8 data stays intact.  One divide
     # pass (not astype then scale) halves the memory traffic; 255/255 is exactly 1.0.
     x = np.divide(images, 255, dtype=dtype) if normalize else images.astype(dtype)
@@ -166,8 +187,15 @@ def _check_options(dtype: type | np.dtype) -> np.dtype:
     return dt
 
 
-def _load(directory: str | Path, verify: bool, normalize: bool, flatten: bool,
-          one_hot: bool, dtype: type | np.dtype, num_classes: int) -> Split:
+def _load(
+    directory: str | Path,
+    verify: bool,
+    normalize: bool,
+    flatten: bool,
+    one_hot: bool,
+    dtype: type | np.dtype,
+    num_classes: int,
+) -> Split:
     dt = _check_options(dtype)
     x_tr, y_tr, x_te, y_te = _raw(directory, verify)
     for labels, name in ((y_tr, "train"), (y_te, "test")):
@@ -181,29 +209,50 @@ def _load(directory: str | Path, verify: bool, normalize: bool, flatten: bool,
     return train, test
 
 
-def load_mnist(normalize: bool = True, flatten: bool = True, one_hot: bool = False,
-               dtype: type | np.dtype = np.float32, path: str | Path | None = None) -> Split:
+def load_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+    dtype: type | np.dtype = np.float32,
+    path: str | Path | None = None,
+) -> Split:
     """MNIST as ((x_train, y_train), (x_test, y_test)), SHA-256 checked.
 
     Images are (N, 784) when ``flatten`` else (N, 1, 28, 28), scaled to [0, 1] when
     ``normalize`` (else 0..255 in ``dtype``).  Labels are int64 class ids, or one-hot rows
     in ``dtype``.  ``path`` points at another copy of the four files (tests use it).
     """
-    return _load(MNIST_DIR if path is None else path, True, normalize, flatten, one_hot,
-                 dtype, len(MNIST_CLASSES))
+    return _load(
+        MNIST_DIR if path is None else path,
+        True,
+        normalize,
+        flatten,
+        one_hot,
+        dtype,
+        len(MNIST_CLASSES),
+    )
 
 
-def load_idx_dir(path: str | Path, normalize: bool = True, flatten: bool = True,
-                 one_hot: bool = False, dtype: type | np.dtype = np.float32,
-                 num_classes: int = 10) -> Split:
+def load_idx_dir(
+    path: str | Path,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+    dtype: type | np.dtype = np.float32,
+    num_classes: int = 10,
+) -> Split:
     """Any directory with the four standard IDX files (``.gz`` or raw).  No hashes are
     known for arbitrary data, so only the structure (magic, sizes, counts) is validated."""
     return _load(path, False, normalize, flatten, one_hot, dtype, num_classes)
 
 
-def load_fashion_mnist(path: str | Path = FASHION_MNIST_DIR, normalize: bool = True,
-                       flatten: bool = True, one_hot: bool = False,
-                       dtype: type | np.dtype = np.float32) -> Split:
+def load_fashion_mnist(
+    path: str | Path = FASHION_MNIST_DIR,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot: bool = False,
+    dtype: type | np.dtype = np.float32,
+) -> Split:
     """Fashion-MNIST (Debian's dataset-fashion-mnist by default); same layout as MNIST."""
     if not Path(path).is_dir():
         raise DatasetError(

@@ -67,8 +67,9 @@ _GENERATORS: dict[str, Callable[[np.random.Generator, int, int], np.ndarray]] = 
 TOY_DATASETS: tuple[str, ...] = tuple(_GENERATORS)
 
 
-def make_toy(name: str, n: int = 200, noise: float = 0.1,
-             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_toy(
+    name: str, n: int = 200, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points of the toy set ``name``: x float32 (n, 2), y int64 (n,) in {0, 1}.
 
     Classes get n // 2 and n - n // 2 points.  ``noise`` is the standard deviation of the
@@ -78,8 +79,12 @@ def make_toy(name: str, n: int = 200, noise: float = 0.1,
         raise ValueError(f"unknown toy dataset {name!r}; choose one of: {', '.join(TOY_DATASETS)}")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, int | float | np.floating) \
-            or not math.isfinite(noise) or noise < 0:
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, int | float | np.floating)
+        or not math.isfinite(noise)
+        or noise < 0
+    ):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")

@@ -1,4 +1,10 @@
-"""All layer classes; importing this package registers them in ``LAYERS``."""
+"""All layer classes; importing this package registers them in ``LAYERS``.
+
+Caching rule shared by every layer: ``forward(x, training=True)`` stores what ``backward``
+needs; ``forward(x, training=False)`` never touches that cache, so a callback may read
+activations between a training forward and its backward.  ``backward`` differentiates the
+most recent *training* forward.
+"""
 
 from ..core import LAYERS, Layer, Parameter, SpecError
 from .activations import (

@@ -25,9 +25,14 @@ def non_negative_int(value: Any, field: str) -> int:
 def int_pair(value: Any, field: str) -> tuple[int, int]:
     """An int or a [h, w] pair of positive ints (kernel and pool sizes)."""
     if isinstance(value, list | tuple):
-        if len(value) != 2:
-            raise SpecError(f"must be an integer or a pair [h, w], got {value!r}", field=field)
-        return positive_int(value[0], field), positive_int(value[1], field)
+        ok = len(value) == 2 and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in value
+        )
+        if not ok:
+            raise SpecError(
+                f"must be a positive integer or a pair [h, w] of them, got {value!r}", field=field
+            )
+        return int(value[0]), int(value[1])
     size = positive_int(value, field)
     return size, size
 

@@ -12,7 +12,8 @@ from ..core import LAYERS, Layer, SpecError
 @LAYERS.register("relu")
 class ReLU(Layer):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.mask = x > 0
+        if training:
+            self.mask = x > 0
         return np.maximum(x, 0, dtype=x.dtype)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -28,8 +29,10 @@ class LeakyReLU(Layer):
         self.alpha = float(alpha)
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.mask = x > 0
-        return np.where(self.mask, x, x * x.dtype.type(self.alpha))
+        positive = x > 0
+        if training:
+            self.mask = positive
+        return np.where(positive, x, x * x.dtype.type(self.alpha))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return np.where(self.mask, grad, grad * grad.dtype.type(self.alpha))
@@ -46,7 +49,8 @@ class Sigmoid(Layer):
         y = np.tanh(x * half)
         y += 1
         y *= half
-        self.y = y
+        if training:
+            self.y = y
         return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -56,8 +60,10 @@ class Sigmoid(Layer):
 @LAYERS.register("tanh")
 class Tanh(Layer):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.y = np.tanh(x)
-        return self.y
+        y = np.tanh(x)
+        if training:
+            self.y = y
+        return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad * (1 - self.y * self.y)
@@ -86,8 +92,10 @@ class Softmax(Layer):
     two for a simpler, stabler gradient."""
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.y = softmax(x, axis=1)
-        return self.y
+        y = softmax(x, axis=1)
+        if training:
+            self.y = y
+        return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         # Jacobian-vector product: dx_i = y_i * (g_i - sum_j g_j y_j).

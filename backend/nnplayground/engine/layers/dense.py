@@ -59,7 +59,8 @@ class Dense(Layer):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         # Cast once here so float64 data cannot silently upcast a float32 network.
         x = np.asarray(x, self.dtype)
-        self.x = x
+        if training:
+            self.x = x
         y = x @ self.W.value
         if self.b is not None:
             y += self.b.value

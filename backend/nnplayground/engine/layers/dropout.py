@@ -23,7 +23,9 @@ class Dropout(Layer):
         return super().build(input_shape, rng, dtype)
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        if not training or self.rate == 0.0:
+        if not training:
+            return x  # leaves the training mask alone (see layers/__init__.py)
+        if self.rate == 0.0:
             self.mask = None
             return x
         keep = self.rng.random(x.shape, dtype=self.dtype) >= self.dtype.type(self.rate)

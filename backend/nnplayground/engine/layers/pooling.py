@@ -42,9 +42,7 @@ class _Pool2D(Layer):
         c, h, w = image_shape(input_shape, type(self).registry_name)  # type: ignore[attr-defined]
         (ph, pw), p = self.pool_size, self.padding
         if ph > h + 2 * p or pw > w + 2 * p:
-            raise SpecError(
-                f"pool {ph}x{pw} is larger than its input {h}x{w}", field="pool_size"
-            )
+            raise SpecError(f"pool {ph}x{pw} is larger than its input {h}x{w}", field="pool_size")
         return (c, out_size(h, ph, self.stride[0], p), out_size(w, pw, self.stride[1], p))
 
     def _offsets(self, xp: np.ndarray):
@@ -63,14 +61,23 @@ class _Pool2D(Layer):
             return dxp
         return dxp[:, :, p : dxp.shape[2] - p, p : dxp.shape[3] - p]
 
+    @property
+    def _overlapping(self) -> bool:
+        return self.stride[0] < self.pool_size[0] or self.stride[1] < self.pool_size[1]
+
     def _grad_buffer(self, grad: np.ndarray) -> np.ndarray:
         # Match grad's memory order (channel-major after a conv), so the strided writes
-        # below walk memory in order.
+        # below walk memory in order.  When the windows tile the input exactly, every
+        # cell is written once and zero-filling would be wasted work.
         n, c, h, w = self.x_shape
         hp, wp = h + 2 * self.padding, w + 2 * self.padding
+        _, oh, ow = self.output_shape
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        tiled = not self._overlapping and oh * sh == hp and ow * sw == wp and (sh, sw) == (ph, pw)
+        alloc = np.empty if tiled else np.zeros
         if grad.transpose(1, 0, 2, 3).flags.c_contiguous:
-            return np.zeros((c, n, hp, wp), grad.dtype).transpose(1, 0, 2, 3)
-        return np.zeros((n, c, hp, wp), grad.dtype)
+            return alloc((c, n, hp, wp), grad.dtype).transpose(1, 0, 2, 3)
+        return alloc((n, c, hp, wp), grad.dtype)
 
     def config_params(self) -> dict[str, Any]:
         ph, pw = self.pool_size
@@ -84,38 +91,40 @@ class _Pool2D(Layer):
 @LAYERS.register("maxpool2d", "maxpool", "max_pool2d")
 class MaxPool2D(_Pool2D):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.x_shape = x.shape
         xp = pad_images(x, self.padding, -np.inf)
         offsets = list(self._offsets(xp))
         out = xp[offsets[0][1]].copy(order="K")
-        n_offsets = len(offsets)
-        winner = np.zeros_like(out, np.uint8 if n_offsets <= 255 else np.int32)
+        if not training:  # no winners to remember
+            for _, sl in offsets[1:]:
+                np.maximum(out, xp[sl], out=out)
+            return out
+        code = np.uint8 if len(offsets) <= 255 else np.int32
+        winner = np.zeros_like(out, code)
         for k, sl in offsets[1:]:
             view = xp[sl]
-            better = view > out  # strict: the first maximum keeps the gradient on ties
-            np.copyto(out, view, where=better)
-            winner[better] = k
-        self.winner = winner
+            better = view > out  # strict: on ties the first maximum keeps the gradient
+            # Offsets come in increasing k, so the winner is the largest k that was better:
+            # a maximum, which is much cheaper than a masked assignment.
+            np.maximum(winner, better.view(np.uint8) * code(k), out=winner, casting="unsafe")
+            np.maximum(out, view, out=out)
+        self.winner, self.x_shape = winner, x.shape
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         dxp = self._grad_buffer(grad)
-        overlapping = self.stride[0] < self.pool_size[0] or self.stride[1] < self.pool_size[1]
-        zero = grad.dtype.type(0)
         for k, sl in self._offsets(dxp):
-            routed = np.where(self.winner == k, grad, zero)
-            if overlapping:
-                dxp[sl] += routed
+            if self._overlapping:
+                dxp[sl] += grad * (self.winner == k)
             else:
-                dxp[sl] = routed
-        self.winner = None
+                np.multiply(grad, self.winner == k, out=dxp[sl])
         return self._unpad(dxp)
 
 
 @LAYERS.register("avgpool2d", "avgpool", "avg_pool2d")
 class AvgPool2D(_Pool2D):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.x_shape = x.shape
+        if training:
+            self.x_shape = x.shape
         xp = pad_images(x, self.padding)
         offsets = list(self._offsets(xp))
         out = xp[offsets[0][1]].copy(order="K")
@@ -128,5 +137,8 @@ class AvgPool2D(_Pool2D):
         dxp = self._grad_buffer(grad)
         share = grad * grad.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
         for _, sl in self._offsets(dxp):
-            dxp[sl] += share
+            if self._overlapping:
+                dxp[sl] += share
+            else:
+                dxp[sl] = share
         return self._unpad(dxp)

@@ -19,7 +19,8 @@ class Flatten(Layer):
         return (math.prod(input_shape),)
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.x_shape = x.shape
+        if training:
+            self.x_shape = x.shape
         return x.reshape(x.shape[0], -1)  # copies only when x is a channel-major conv view
 
     def backward(self, grad: np.ndarray) -> np.ndarray:

@@ -3,17 +3,16 @@ engine loader which refuses pickles), delete, predict."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import ModelsDep, SettingsDep
 from ..errors import ApiError
+from ..jsonenc import SafeJSONResponse
 from ..schemas.common import ERRORS
 from ..schemas.models import ModelInfo
-from ..schemas.predict import PredictRequest
+from ..schemas.predict import Prediction, PredictRequest
 from ..services import predict
 
 router = APIRouter(prefix="/api/models", tags=["models"])
@@ -57,10 +56,10 @@ def delete(name: str, models: ModelsDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{name}/predict", responses=ERRORS)
-def predict_model(name: str, body: PredictRequest, models: ModelsDep) -> dict[str, Any]:
+@router.post("/{name}/predict", responses={200: {"model": Prediction}, **ERRORS})
+def predict_model(name: str, body: PredictRequest, models: ModelsDep) -> SafeJSONResponse:
     model, lock = models.load(name)
     with lock:
         if body.points is not None:
-            return predict.run_points(model, body.points)
-        return predict.run_model(model, predict.input_image(body), body.layers)
+            return SafeJSONResponse(predict.run_points(model, body.points))
+        return SafeJSONResponse(predict.run_model(model, predict.input_image(body), body.layers))

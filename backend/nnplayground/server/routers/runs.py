@@ -3,15 +3,14 @@ predict against the live weights, save as a model."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from ..deps import ManagerDep, ModelsDep, SettingsDep
 from ..errors import ApiError
+from ..jsonenc import SafeJSONResponse
 from ..schemas.common import ERRORS
 from ..schemas.models import ModelInfo, ModelSave
-from ..schemas.predict import Evaluation, PredictRequest
+from ..schemas.predict import Evaluation, Prediction, PredictRequest
 from ..schemas.runs import Run, RunCreate, RunSummary, RunUpdate
 from ..services import predict, probes, runconfig
 from ..services.models import check_name
@@ -66,24 +65,28 @@ def delete(run_id: int, manager: ManagerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{run_id}/evaluate", response_model=Evaluation, responses=ERRORS)
-def evaluate(run_id: int, manager: ManagerDep) -> dict:
+@router.post("/{run_id}/evaluate", responses={200: {"model": Evaluation}, **ERRORS})
+def evaluate(run_id: int, manager: ManagerDep) -> SafeJSONResponse:
     run = manager.runs.get(run_id)
     if run is None or run.data is None:
         manager.get(run_id, history=False)  # 404 for unknown runs
         raise ApiError(409, "no_data", f"run {run_id} has no test data in memory (it has not "
                        "started, or it finished before a server restart)")
     data = run.data
-    return manager.infer(run_id, lambda m: probes.evaluate(m, data.x_test, data.y_test,
-                                                           len(data.classes)))
+    return SafeJSONResponse(manager.infer(
+        run_id, lambda m: probes.evaluate(m, data.x_test, data.y_test, len(data.classes))))
 
 
-@router.post("/{run_id}/predict", responses=ERRORS)
-def predict_run(run_id: int, body: PredictRequest, manager: ManagerDep) -> dict[str, Any]:
+@router.post("/{run_id}/predict", responses={200: {"model": Prediction}, **ERRORS})
+def predict_run(run_id: int, body: PredictRequest, manager: ManagerDep) -> SafeJSONResponse:
+    # The result holds numpy arrays: returned as a response directly so FastAPI does not walk
+    # thousands of floats through jsonable_encoder (the encoder converts arrays in C).
     if body.points is not None:
-        return manager.infer(run_id, lambda m: predict.run_points(m, body.points))
+        return SafeJSONResponse(manager.infer(run_id, lambda m: predict.run_points(m,
+                                                                                 body.points)))
     image = predict.input_image(body)
-    return manager.infer(run_id, lambda m: predict.run_model(m, image, body.layers))
+    return SafeJSONResponse(manager.infer(run_id, lambda m: predict.run_model(m, image,
+                                                                            body.layers)))
 
 
 @router.post("/{run_id}/save", status_code=201, response_model=ModelInfo, responses=ERRORS)

@@ -45,7 +45,7 @@ async def _pump(ws: WebSocket, client: Client) -> None:
         await ws.send_text(text)
 
 
-async def _serve(ws: WebSocket, client: Client, topic: object, on_message: Any) -> None:
+async def _serve(ws: WebSocket, client: Client, on_message: Any) -> None:
     services = ws.app.state.services
     pump = asyncio.create_task(_pump(ws, client))
     try:
@@ -69,7 +69,6 @@ async def _serve(ws: WebSocket, client: Client, topic: object, on_message: Any) 
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await pump
-        services.hub.unsubscribe(topic, client)
 
 
 def _set_rate(client: Client, msg: dict) -> bool:
@@ -98,18 +97,29 @@ async def run_stream(ws: WebSocket, run_id: int, rate: float = 10.0) -> None:
     manager = services.manager
     client = Client(max_queue=services.settings.ws_queue_size)
     client.set_rate(rate)
+    run = manager.runs.get(run_id)
     services.hub.subscribe(run_id, client)  # before the state: nothing falls in between
+    try:
+        await _run_session(ws, client, manager, run, run_id)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left while we were still sending the first messages
+    finally:
+        services.hub.unsubscribe(run_id, client)
+        if run is not None:
+            _release(run, client.filters_layer)
+
+
+async def _run_session(ws: WebSocket, client: Client, manager: Any, run: Any,
+                       run_id: int) -> None:
     try:
         state = await run_in_threadpool(manager.get, run_id)
     except ApiError as exc:
-        services.hub.unsubscribe(run_id, client)
         await _send(ws, client, "error", run_id, {"code": exc.code, "message": exc.message})
         await ws.close(NOT_FOUND, exc.message[:120])
         return
     await _send(ws, client, "hello", run_id, {"protocol": PROTOCOL_VERSION,
                                               "version": __version__, "rate": client.rate})
     await _send(ws, client, "state", run_id, state)
-    run = manager.runs.get(run_id)
 
     async def on_message(msg: dict) -> None:
         if _set_rate(client, msg):
@@ -125,11 +135,7 @@ async def run_stream(ws: WebSocket, run_id: int, rate: float = 10.0) -> None:
         client.send_now("filters", run_id,
                         {"step": run.progress.get("step") if run else None, **data})
 
-    try:
-        await _serve(ws, client, run_id, on_message)
-    finally:
-        if run is not None:
-            _release(run, client.filters_layer)
+    await _serve(ws, client, on_message)
 
 
 def _release(run: Any, layer: int | None) -> None:
@@ -153,12 +159,18 @@ async def all_runs(ws: WebSocket) -> None:
     services = ws.app.state.services
     client = Client(max_queue=services.settings.ws_queue_size)
     services.hub.subscribe(ALL_RUNS, client)
-    runs = await run_in_threadpool(services.manager.list)
-    await _send(ws, client, "hello", None, {"protocol": PROTOCOL_VERSION, "version": __version__})
-    await _send(ws, client, "state", None, {"runs": runs})
 
     async def on_message(msg: dict) -> None:
         if not _set_rate(client, msg):
             raise ValueError(f"unknown message type {msg.get('type')!r}; use 'rate'")
 
-    await _serve(ws, client, ALL_RUNS, on_message)
+    try:
+        runs = await run_in_threadpool(services.manager.list)
+        await _send(ws, client, "hello", None, {"protocol": PROTOCOL_VERSION,
+                                                "version": __version__})
+        await _send(ws, client, "state", None, {"runs": runs})
+        await _serve(ws, client, on_message)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        services.hub.unsubscribe(ALL_RUNS, client)

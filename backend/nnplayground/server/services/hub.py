@@ -33,7 +33,7 @@ class Message:
     layer: int | None = None  # filters: which conv layer
 
 
-@dataclass
+@dataclass(eq=False)  # identity hashing: clients live in sets
 class Client:
     rate: float = 10.0
     max_queue: int = 256
@@ -44,7 +44,7 @@ class Client:
     dropped: int = 0
     overflow: bool = False
     _acc: dict[str, Any] | None = None
-    _last_step_sent: float = 0.0
+    _next_step_due: float = 0.0
 
     def envelope(self, type_: str, run: int | None, data_json: str) -> str:
         self.seq += 1
@@ -53,6 +53,7 @@ class Client:
 
     def set_rate(self, value: float) -> None:
         self.rate = float(min(max(value, 0.2), 60.0))
+        self._next_step_due = 0.0
 
     def _push(self, type_: str, run: int | None, data_json: str) -> None:
         if len(self.queue) >= self.max_queue:
@@ -76,7 +77,12 @@ class Client:
         count = acc.pop("_count")
         acc["loss"] = acc.pop("_sum") / count if count else None
         acc["count"] = count
-        self._last_step_sent = time.monotonic()
+        # A schedule, not "now + interval": late sends do not push later ones back, so the
+        # average holds the chosen rate even though steps arrive at irregular times.
+        interval, now = 1.0 / self.rate, time.monotonic()
+        self._next_step_due += interval
+        if self._next_step_due < now - interval:
+            self._next_step_due = now + interval
         self._push("step", run, dumps(acc))
 
     def offer(self, msg: Message) -> None:
@@ -89,7 +95,7 @@ class Client:
             acc["_sum"] += d.get("loss_sum", 0.0)
             acc["_count"] += d.get("count", 0)
             acc.update({k: v for k, v in d.items() if k not in ("loss_sum", "count")})
-            if time.monotonic() - self._last_step_sent >= 1.0 / self.rate:
+            if time.monotonic() >= self._next_step_due:
                 self._flush_steps(msg.run)
             return
         if msg.type == "filters" and msg.layer is not None and self.filters_layer is not None \

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import threading
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path

@@ -76,8 +76,8 @@ def run_model(model: Any, image: np.ndarray, layers: bool = True) -> dict[str, A
     x = image.reshape(1, *shape).astype(np.float32)
     rows = probes.trace_layers(model, x) if layers else []
     probs = _probs(model, x)
-    return {"probs": probs[0].tolist(), "top": int(probs[0].argmax()),
-            "input": np.round(image, 4).tolist(), "layers": rows,
+    return {"probs": probs[0], "top": int(probs[0].argmax()),
+            "input": probes.rounded(image), "layers": rows,
             "server_ms": (time.perf_counter() - t0) * 1000}
 
 

@@ -19,6 +19,12 @@ def layer_type(layer: Any) -> str:
     return getattr(type(layer), "registry_name", type(layer).__name__.lower())
 
 
+def rounded(a: np.ndarray, decimals: int = 4) -> np.ndarray:
+    """float64 rounded copy: JSON then prints short numbers (0.1234, not 0.12340000271797180),
+    and arrays stay arrays until the encoder turns them into lists in one C call."""
+    return np.round(np.asarray(a, dtype=np.float64), decimals)
+
+
 def histogram(values: np.ndarray, bins: int = BINS) -> dict[str, Any]:
     v = np.asarray(values, dtype=np.float64).ravel()
     finite = v[np.isfinite(v)]
@@ -69,9 +75,9 @@ def trace_layers(model: Any, x: np.ndarray) -> list[dict[str, Any]]:
         a = out[0]
         row: dict[str, Any] = {"index": i, "type": layer_type(layer), "shape": list(a.shape)}
         if a.ndim == 3:
-            row["feature_maps"] = np.round(a[:MAX_MAPS], 4).tolist()
+            row["feature_maps"] = rounded(a[:MAX_MAPS])
         else:
-            row["values"] = np.round(a.ravel()[:MAX_VALUES], 4).tolist()
+            row["values"] = rounded(a.ravel()[:MAX_VALUES])
         rows.append(row)
     return rows
 
@@ -92,7 +98,7 @@ def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int) -> dict[str
     image_like = math.prod(x.shape[1:]) == 784
     mistakes = [{"index": int(i), "label": int(labels[i]), "pred": int(pred[i]),
                  "confidence": float(probs[i, pred[i]]),
-                 "image": np.round(x[i].reshape(28, 28), 3).tolist() if image_like else None,
+                 "image": rounded(x[i].reshape(28, 28), 3) if image_like else None,
                  "point": None if image_like else x[i].ravel().tolist()}
                 for i in worst]
     return {"accuracy": float(np.mean(pred == labels)) if len(labels) else None,

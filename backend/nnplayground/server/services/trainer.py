@@ -201,6 +201,8 @@ def train(run: LiveRun, hub: Hub, store: RunStore, snapshot_interval: float,
         error = {"code": type(exc).__name__, "message": str(exc) or type(exc).__name__,
                  "trace": traceback.format_exc(limit=3)}
     finally:
+        if run.data is not None:  # keep only the test set (evaluate on request); free the rest
+            run.data.x_train = run.data.y_train = None
         run.error = error
         run.finished_at = time.time()
         try:

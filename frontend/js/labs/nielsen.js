@@ -1,0 +1,94 @@
+// Lab: two experiments from Nielsen's book: the learning slowdown of the quadratic cost
+// (ch. 3) and universal approximation with sigmoid units (ch. 4).
+import { L, T, chart, frame, frameScheduler, h, jobControls, numberField, postJSON, purge,
+  selectField, showError, showStatus, button, fmt } from "./common.js";
+
+export const lab = {
+  id: "nielsen",
+  chapter: "Nielsen 3, 4",
+  title: { ja: "Nielsen：交差エントロピーと万能近似", en: "Nielsen: cross-entropy and universal approximation" },
+  summary: { ja: "飽和したニューロンの学習の遅れと、シグモイドによる関数の近似を見ます。",
+    en: "The slowdown of a saturated neuron, and fitting a function with sigmoid units." },
+  mount,
+};
+
+function mount(el, ctx) {
+  const ui = frame(el, lab, {
+    ja: "Nielsen『Neural Networks and Deep Learning』より。(a) 3章：入力1・正解0のシグモイドニューロンを " +
+      "w=2, b=2（出力≈0.98、飽和）から η=0.15 で学習します。2乗和誤差では勾配にシグモイドの微分 σ'(z) " +
+      "が掛かるため、飽和した状態では学習が遅れます。交差エントロピー誤差ではこの項が消え、誤差が大きいほど" +
+      "速く学習します。(b) 4章：隠れ層1つのシグモイドのニューロンを増やすと、どんな連続関数でも近似できます（万能近似定理）。",
+    en: "From Nielsen's Neural Networks and Deep Learning. (a) Ch. 3: one sigmoid neuron, " +
+      "input 1, target 0, started saturated at w = 2, b = 2 (output ≈ 0.98), η = 0.15. With " +
+      "the quadratic cost the gradient carries σ'(z), tiny when saturated, so learning starts " +
+      "slowly; with cross-entropy that factor cancels and a bigger error means faster learning. " +
+      "(b) Ch. 4: with enough sigmoid units in one hidden layer a network can approximate any " +
+      "continuous function (universal approximation).",
+  });
+  const w = numberField("w", "w", 2, { step: 0.1, testid: "ni-w", width: 4 });
+  const b = numberField("b", "b", 2, { step: 0.1, testid: "ni-b", width: 4 });
+  const lr = numberField("学習係数 η", "Learning rate η", 0.15, { min: 0, testid: "ni-lr", width: 5 });
+  const epochs = numberField("エポック数", "Epochs", 300, { min: 1, max: 2000, step: 1, testid: "ni-epochs" });
+  const costEl = h("div", { class: "lab-plot", "data-testid": "lab-plot-nielsen" });
+  ui.controls.append(w.label, b.label, lr.label, epochs.label, button("実行", "Run", () => runCost(), "ni-run"));
+  let cost = null;
+
+  const target = selectField("関数", "Function", [["sine", "sin", "sine"], ["nielsen", "Nielsen 4章の例", "Nielsen's ch. 4 example"],
+    ["step", "ステップ", "step"], ["bump", "こぶ", "bump"]], "sine", "ni-target");
+  const units = numberField("隠れニューロン数 N", "Hidden units N", 10, { min: 1, max: 200, step: 1, testid: "ni-units", width: 4 });
+  const iters = numberField("繰り返し回数", "Iterations", 3000, { min: 1, max: 20000, step: 1, testid: "ni-iters" });
+  const fitEl = h("div", { class: "lab-plot", "data-testid": "lab-plot-nielsen-fit" });
+  const fitInfo = h("div", { class: "lab-mono" });
+  let fit = null;
+  const redraw = frameScheduler(drawFit);
+  const ctl = jobControls(ui, "universal_approximation", {
+    testid: "ni-fit",
+    start() { fit = null; return { target: target.select.value, hidden: units.value, iterations: iters.value }; },
+    progress(d) {
+      if (d.target) fit = { x: d.x, target: d.target, fit: null };
+      else if (fit) {
+        fit.fit = d.fit;
+        fitInfo.textContent = `${L("繰り返し", "iteration")} ${d.iteration} · loss ${fmt(d.loss, 5)}`;
+        redraw();
+      }
+    },
+    result() { drawFit(); },
+  });
+  ui.body.append(T("(a) 2乗和誤差 vs 交差エントロピー誤差", "(a) Quadratic vs cross-entropy cost", "h3"), costEl,
+    T("(b) 万能近似：隠れ層1つ・シグモイド", "(b) Universal approximation: one hidden sigmoid layer", "h3"),
+    h("div", { class: "lab-controls" }, target.label, units.label, iters.label, ctl.runBtn, ctl.stopBtn),
+    fitInfo, fitEl);
+
+  async function runCost() {
+    showStatus(ui.status, "計算中…", "Computing…");
+    try {
+      const t0 = performance.now();
+      cost = await postJSON("/api/labs/nielsen/cost", { w: w.value, b: b.value, lr: lr.value, epochs: epochs.value });
+      drawCost();
+      const ms = Math.round(performance.now() - t0);
+      showStatus(ui.status, `完了（${ms} ms）`, `Done (${ms} ms)`);
+    } catch (err) { showError(ui.status, err); }
+  }
+
+  function drawCost() {
+    if (!cost) return;
+    const x = cost.quadratic.cost.map((_, i) => i);
+    chart(costEl, [
+      { type: "scatter", mode: "lines", x, y: cost.quadratic.cost, name: L("2乗和誤差", "quadratic cost"), line: { color: "#1f77b4" } },
+      { type: "scatter", mode: "lines", x, y: cost.cross_entropy.cost, name: L("交差エントロピー誤差", "cross-entropy cost"), line: { color: "#d62728" } },
+      { type: "scatter", mode: "lines", x, y: cost.quadratic.output, name: L("出力 a（2乗和）", "output a (quadratic)"), line: { color: "#1f77b4", dash: "dot" }, yaxis: "y2" },
+      { type: "scatter", mode: "lines", x, y: cost.cross_entropy.output, name: L("出力 a（交差エントロピー）", "output a (cross-entropy)"), line: { color: "#d62728", dash: "dot" }, yaxis: "y2" },
+    ], { xaxis: { title: { text: L("エポック", "epoch") } }, yaxis: { title: { text: "cost" }, rangemode: "tozero" },
+      yaxis2: { overlaying: "y", side: "right", range: [0, 1], title: { text: "a" } }, height: 360 });
+  }
+
+  function drawFit() {
+    if (!fit) return;
+    const data = [{ type: "scatter", mode: "lines", x: fit.x, y: fit.target, name: L("目標", "target"), line: { color: "#444", width: 3 } }];
+    if (fit.fit) data.push({ type: "scatter", mode: "lines", x: fit.x, y: fit.fit, name: L("ネットワーク", "network"), line: { color: "#d62728" } });
+    chart(fitEl, data, { height: 340, xaxis: { title: { text: "x" } }, yaxis: { title: { text: "f(x)" } } });
+  }
+  runCost();
+  return { unmount() { ctl.close(); purge(costEl, fitEl); ui.root.remove(); },
+    relabel() { drawCost(); drawFit(); } };
+}

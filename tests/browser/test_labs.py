@@ -1,0 +1,75 @@
+"""Every lab opens, computes its first result and draws its chart (headless Chromium).
+
+The labs are opened through their standalone view (/app/js/labs/view.html#<id>), which mounts
+the same modules the main page lists from frontend/js/labs/index.js.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+# lab id -> (the chart that shows its first result, the Stop button of its job or None)
+LABS = {
+    "perceptron": ("lab-plot-perceptron", None),
+    "gradient_check": ("lab-plot-gradient_check", None),
+    "optimizer_race": ("lab-plot-optimizer_race", None),
+    "optimizers_mnist": ("lab-plot-optimizers_mnist", "optmnist-stop"),
+    "weight_init": ("lab-plot-weight_init", None),
+    "batch_norm": ("lab-plot-batch_norm", "bn-stop"),
+    "overfitting": ("lab-plot-overfitting", "of-stop"),
+    "hyperparameter_search": ("lab-plot-hyperparameter_search", "hp-stop"),
+    "nielsen": ("lab-plot-nielsen", None),
+}
+
+# True once the chart holds at least one trace with a drawn point.
+HAS_POINTS = """(id) => {
+  const el = document.querySelector(`[data-testid="${id}"]`);
+  if (!el || !el.classList.contains('js-plotly-plot') || !el.data) return false;
+  return el.data.some((t) => (t.x && t.x.length > 0) || (t.z && t.z.length > 0)
+                             || (t.y && t.y.length > 0));
+}"""
+
+TIMINGS: dict[str, float] = {}
+
+
+@pytest.mark.parametrize("lab", list(LABS))
+def test_lab_draws_its_first_result(page, lab: str) -> None:
+    plot, stop = LABS[lab]
+    t0 = time.monotonic()
+    page.goto(f"/app/js/labs/view.html#{lab}&lang=en")
+    page.wait_for_selector(f'[data-testid="lab-{lab}"]')
+    page.wait_for_function(HAS_POINTS, arg=plot, timeout=45_000)
+    TIMINGS[lab] = time.monotonic() - t0
+    assert "error" not in (page.get_attribute(f'[data-testid="lab-status-{lab}"]', "class") or "")
+    screenshot(page, f"lab-{lab}")
+    if stop:  # don't leave training running in the shared server
+        button = page.get_by_test_id(stop)
+        if button.is_enabled():
+            button.click()
+    print(f"\n{lab}: first result drawn after {TIMINGS[lab]:.2f} s")
+
+
+def test_race_click_on_the_surface_moves_the_start(page) -> None:
+    page.goto("/app/js/labs/view.html#optimizer_race&lang=ja")
+    page.wait_for_function(HAS_POINTS, arg="lab-plot-optimizer_race", timeout=20_000)
+    assert page.get_by_text("最適化手法の比較").count() >= 1  # Japanese by default
+    page.get_by_test_id("race-lr-sgd").fill("-1")
+    page.get_by_test_id("race-run").click()
+    status = page.get_by_test_id("lab-status-optimizer_race")
+    page.wait_for_function("() => document.querySelector('[data-testid=lab-status-optimizer_race]')"
+                           ".classList.contains('lab-error')")
+    assert "lrs.sgd" in status.inner_text()  # the bad value is named in plain words
+    # the browser logs the 422 response itself; that one is expected
+    page.errors[:] = [e for e in page.errors if "422" not in e]
+    page.get_by_test_id("race-lr-sgd").fill("0.95")
+    box = page.get_by_test_id("lab-plot-optimizer_race").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("() => Number(document.querySelector('[data-testid=race-x]').value) > 0")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=lab-status-optimizer_race]')"
+        ".classList.contains('lab-error')")
+    screenshot(page, "lab-optimizer_race-clicked")
