@@ -7,15 +7,23 @@ cd "$(dirname "$0")/.."
 python3 -m pip install -q -e ".[test]"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {  # apt_install PACKAGE: update the package lists once, then install
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    as_root apt-get install -y -qq "$1" >/dev/null
+}
+
 if ! command -v chromium >/dev/null 2>&1; then
     echo "Installing Chromium (Debian package) for the browser tests..."
-    as_root apt-get update -qq
-    as_root apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
+fi
+# Optional extras: Japanese glyphs in the saved screenshots (the tests check text, not
+# glyphs), and Fashion-MNIST (its tests skip, and say so, without it).
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    apt_install fonts-noto-cjk 2>/dev/null || echo "fonts-noto-cjk not installed"
 fi
 if [ ! -d /usr/share/datasets/fashion-mnist ]; then
-    # Optional: the Fashion-MNIST tests skip (and say so) when it cannot be installed.
-    as_root apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
-        || echo "Fashion-MNIST (dataset-fashion-mnist) not installed; its tests will be skipped"
+    apt_install dataset-fashion-mnist 2>/dev/null || echo "dataset-fashion-mnist not installed"
 fi
 
 python3 -m ruff check backend tests benchmarks

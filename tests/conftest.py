@@ -45,7 +45,9 @@ class LiveServer:
                 self.proc.wait(10)
 
 
-def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+) -> LiveServer:
     """Start ``nnplayground serve`` on a free loopback port and wait until /api/health answers."""
     port = port or free_port()
     log = open(data_dir.parent / f"server-{port}.log", "ab")  # noqa: SIM115 - lives with the process

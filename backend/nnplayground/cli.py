@@ -1,4 +1,5 @@
-"""Command line: ``nnplayground serve`` starts the web app, ``nnplayground train`` trains in the terminal."""
+"""Command line: ``nnplayground serve`` starts the web app; ``nnplayground train`` trains
+in the terminal."""
 
 from __future__ import annotations
 

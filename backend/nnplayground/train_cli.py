@@ -47,15 +47,26 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     from .engine.presets import PRESETS
 
     p = subparsers.add_parser(
-        "train", help="train a preset or a spec file on MNIST in the terminal",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="PRESET_OR_SPEC",
-                   help=f"a preset ({', '.join(PRESETS.names())}) or a model spec .json file")
+        "train",
+        help="train a preset or a spec file on MNIST in the terminal",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "model",
+        metavar="PRESET_OR_SPEC",
+        help=f"a preset ({', '.join(PRESETS.names())}) or a model spec .json file",
+    )
     p.add_argument("--epochs", type=_positive_int, help="default: the preset's")
     p.add_argument("--batch-size", type=_positive_int, help="default: the preset's")
     p.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop or adam")
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
     p.add_argument("--weight-decay", type=float, help="L2 weight decay λ (default: the preset's)")
+    p.add_argument(
+        "--lr-decay",
+        type=float,
+        help="multiply lr by this after every epoch (default: the preset's, or 1)",
+    )
     p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--dataset", choices=DATASETS, default="mnist")
     p.add_argument("--train-size", type=_positive_int, help="use the first N training images")
@@ -75,8 +86,10 @@ def _resolve(model_arg: str) -> tuple[dict[str, Any], dict[str, Any]]:
         return preset["spec"], preset["training"]
     path = Path(model_arg)
     if not path.suffix == ".json" and not path.exists():
-        raise UsageError(f"unknown preset {model_arg!r}; choose one of "
-                         f"{', '.join(PRESETS.names())}, or give a spec .json file")
+        raise UsageError(
+            f"unknown preset {model_arg!r}; choose one of "
+            f"{', '.join(PRESETS.names())}, or give a spec .json file"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -88,8 +101,9 @@ def _resolve(model_arg: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, {}
 
 
-def _load_data(dataset: str, flatten: bool, train_size: int | None,
-               test_size: int | None) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+def _load_data(
+    dataset: str, flatten: bool, train_size: int | None, test_size: int | None
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     from .engine.data import load_fashion_mnist, load_mnist
 
     loader = load_mnist if dataset == "mnist" else load_fashion_mnist
@@ -99,6 +113,7 @@ def _load_data(dataset: str, flatten: bool, train_size: int | None,
 
 def _build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from .engine import OPTIMIZERS, Sequential, SpecError
+    from .engine.callbacks import epoch_decay
 
     spec, training = _resolve(args.model)
     try:
@@ -114,23 +129,35 @@ def _build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if wd:
         opt_cfg["weight_decay"] = wd
     try:
-        model.compile(optimizer=OPTIMIZERS.create(opt_cfg),
-                      loss=training.get("loss", "softmax_cross_entropy"), metrics=["accuracy"])
+        model.compile(
+            optimizer=OPTIMIZERS.create(opt_cfg),
+            loss=training.get("loss", "softmax_cross_entropy"),
+            metrics=["accuracy"],
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    settings = {"epochs": args.epochs or training.get("epochs", 5),
-                "batch_size": args.batch_size or training.get("batch_size", 100)}
+    settings = {
+        "epochs": args.epochs or training.get("epochs", 5),
+        "batch_size": args.batch_size or training.get("batch_size", 100),
+        "lr_decay": args.lr_decay if args.lr_decay is not None else training.get("lr_decay", 1.0),
+    }
+    try:
+        epoch_decay(settings["lr_decay"])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return model, settings
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .engine.callbacks import LambdaCallback, ProgressBar
+    from .engine.callbacks import LambdaCallback, ProgressBar, epoch_decay
 
     try:
         model, settings = _build(args)
         if len(model.input_shape) not in (1, 3) or int(np.prod(model.input_shape)) != 784:
-            raise UsageError(f"input_shape {list(model.input_shape)} does not fit 28×28 images; "
-                             "use [784] or [1, 28, 28]")
+            raise UsageError(
+                f"input_shape {list(model.input_shape)} does not fit 28×28 images; "
+                "use [784] or [1, 28, 28]"
+            )
         flat = len(model.input_shape) == 1
         (x, y), (xt, yt) = _load_data(args.dataset, flat, args.train_size, args.test_size)
     except UsageError as exc:
@@ -140,27 +167,42 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"nnplayground train: error: {exc}", file=sys.stderr)
         return 1
     print(model.summary())
-    print(f"optimizer {model.optimizer!r}, batch {settings['batch_size']}, "
-          f"{settings['epochs']} epochs, {len(x)} train / {len(xt)} test images ({args.dataset})")
+    print(
+        f"optimizer {model.optimizer!r}, batch {settings['batch_size']}, "
+        f"{settings['epochs']} epochs, lr decay {settings['lr_decay']:g}/epoch, "
+        f"{len(x)} train / {len(xt)} test images ({args.dataset})"
+    )
 
     def report(epoch: int, logs: dict[str, Any]) -> None:
-        print(f"epoch {epoch + 1:>3}/{settings['epochs']}  "
-              f"train loss {logs['loss']:.4f} acc {logs['accuracy']:.4f}  "
-              f"test loss {logs['val_loss']:.4f} acc {logs['val_accuracy']:.4f}  "
-              f"{logs['seconds']:.1f}s", flush=True)
+        print(
+            f"epoch {epoch + 1:>3}/{settings['epochs']}  "
+            f"train loss {logs['loss']:.4f} acc {logs['accuracy']:.4f}  "
+            f"test loss {logs['val_loss']:.4f} acc {logs['val_accuracy']:.4f}  "
+            f"{logs['seconds']:.1f}s  lr {model.optimizer.lr:g}",
+            flush=True,
+        )
 
     callbacks = [] if args.quiet else [ProgressBar(stream=sys.stderr, epoch_lines=False)]
     callbacks.append(LambdaCallback(on_epoch_end=report))
+    if settings["lr_decay"] != 1.0:
+        callbacks.append(epoch_decay(settings["lr_decay"]))
     start = time.perf_counter()
-    model.fit(x, y, epochs=settings["epochs"], batch_size=settings["batch_size"],
-              validation_data=(xt, yt), callbacks=callbacks)
+    model.fit(
+        x,
+        y,
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        validation_data=(xt, yt),
+        callbacks=callbacks,
+    )
     print(f"done in {time.perf_counter() - start:.1f}s")
     if args.save:
         try:
             model.save(args.save)
         except OSError as exc:
-            print(f"nnplayground train: error: cannot save to {args.save!r}: {exc}",
-                  file=sys.stderr)
+            print(
+                f"nnplayground train: error: cannot save to {args.save!r}: {exc}", file=sys.stderr
+            )
             return 1
         print(f"saved {args.save}")
     return 0

@@ -40,7 +40,7 @@ TIMINGS: dict[str, float] = {}
 def test_lab_draws_its_first_result(page, lab: str) -> None:
     plot, stop = LABS[lab]
     t0 = time.monotonic()
-    page.goto(f"/app/js/labs/view.html#{lab}&lang=en")
+    page.goto(f"/#/labs/{lab}")
     page.wait_for_selector(f'[data-testid="lab-{lab}"]')
     page.wait_for_function(HAS_POINTS, arg=plot, timeout=45_000)
     TIMINGS[lab] = time.monotonic() - t0
@@ -73,3 +73,23 @@ def test_race_click_on_the_surface_moves_the_start(page) -> None:
         "() => !document.querySelector('[data-testid=lab-status-optimizer_race]')"
         ".classList.contains('lab-error')")
     screenshot(page, "lab-optimizer_race-clicked")
+    page.get_by_role("button", name="English").click()  # the view's language toggle
+    page.get_by_text("Optimizer race on 2-D surfaces").first.wait_for()
+    assert page.get_by_test_id("race-run").inner_text() == "Run"
+
+
+def test_perceptron_gates_and_xor(page) -> None:
+    page.goto("/app/js/labs/view.html#perceptron&lang=en")
+    verdict = page.get_by_test_id("pc-verdict")
+    page.get_by_test_id("pc-gate-nand").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=pc-verdict]')"
+                           ".innerText.includes('NAND')")
+    page.get_by_test_id("pc-b").fill("5")  # the line leaves the square: always 1, no gate
+    page.wait_for_function("() => document.querySelector('[data-testid=pc-verdict]')"
+                           ".innerText.includes('Not AND')")
+    page.get_by_test_id("pc-xor-try").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=pc-verdict]')"
+                           ".innerText.includes('not linearly separable')")
+    assert "XOR" in verdict.inner_text()
+    page.wait_for_function(HAS_POINTS, arg="lab-plot-perceptron-toy", timeout=30_000)
+    screenshot(page, "lab-perceptron-xor")

@@ -98,6 +98,7 @@ def test_pause_resume_stop_and_live_learning_rate(page: Page) -> None:
     page.get_by_test_id("start-button").click()
     status = page.get_by_test_id("run-status")
     expect(status).to_have_attribute("data-status", "running", timeout=30_000)
+    expect(page.get_by_test_id("loss-point-count")).not_to_have_text("0", timeout=30_000)
     page.get_by_test_id("pause-button").click()
     expect(status).to_have_attribute("data-status", "paused", timeout=15_000)
     step = page.get_by_test_id("progress-step").text_content()
@@ -122,9 +123,11 @@ def test_pause_resume_stop_and_live_learning_rate(page: Page) -> None:
     overlay = page.get_by_test_id(f"history-overlay-{first_run}")
     expect(overlay).to_be_enabled()
     overlay.check()
-    expect(page.get_by_test_id("loss-chart").locator(".scatterlayer .trace")).to_have_count(2)
+    # Plotly's own data: trace 0 is this run (maybe still empty), trace 1 the overlaid run.
+    traces = "document.querySelector('[data-testid=loss-chart]').data.map(d => d.x.length)"
+    page.wait_for_function(f"{traces}.length === 2 && {traces}[1] > 0")
     overlay.uncheck()
-    expect(page.get_by_test_id("loss-chart").locator(".scatterlayer .trace")).to_have_count(1)
+    page.wait_for_function(f"{traces}.length === 1")
 
 
 def test_server_error_is_shown_in_plain_words(page: Page) -> None:

@@ -15,13 +15,22 @@ from nnplayground.engine.callbacks import (
     History,
     LambdaCallback,
     ProgressBar,
+    epoch_decay,
 )
 
 
 def small_model(seed: int = 0) -> Sequential:
     model = Sequential.from_config(
-        {"input_shape": [3], "layers": [{"type": "dense", "units": 4}, {"type": "relu"},
-                                        {"type": "dense", "units": 2}]}, rng=seed)
+        {
+            "input_shape": [3],
+            "layers": [
+                {"type": "dense", "units": 4},
+                {"type": "relu"},
+                {"type": "dense", "units": 2},
+            ],
+        },
+        rng=seed,
+    )
     model.compile({"name": "sgd", "lr": 0.1}, "softmax_cross_entropy")
     return model
 
@@ -67,14 +76,26 @@ def test_hook_order_and_logs() -> None:
     small_model().fit(x, y, epochs=2, batch_size=6, validation_data=(x, y), callbacks=[rec])
     assert rec.events == [
         ("train_begin",),
-        ("epoch_begin", 0), ("batch_begin", 1), ("batch_end", 1),
-        ("batch_begin", 2), ("batch_end", 2), ("epoch_end", 0),
-        ("epoch_begin", 1), ("batch_begin", 3), ("batch_end", 3),
-        ("batch_begin", 4), ("batch_end", 4), ("epoch_end", 1),
+        ("epoch_begin", 0),
+        ("batch_begin", 1),
+        ("batch_end", 1),
+        ("batch_begin", 2),
+        ("batch_end", 2),
+        ("epoch_end", 0),
+        ("epoch_begin", 1),
+        ("batch_begin", 3),
+        ("batch_end", 3),
+        ("batch_begin", 4),
+        ("batch_end", 4),
+        ("epoch_end", 1),
         ("train_end",),
     ]
     assert [(b["epoch"], b["batch"], b["step"], b["size"]) for b in rec.batch_logs] == [
-        (0, 0, 1, 6), (0, 1, 2, 4), (1, 0, 3, 6), (1, 1, 4, 4)]
+        (0, 0, 1, 6),
+        (0, 1, 2, 4),
+        (1, 0, 3, 6),
+        (1, 1, 4, 4),
+    ]
     assert all(isinstance(b["loss"], float) for b in rec.batch_logs)
     first = rec.epoch_logs[0]
     assert set(first) == {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
@@ -92,8 +113,9 @@ def test_stop_training_after_current_batch() -> None:
         if step == 3:
             model.stop_training = True
 
-    history = model.fit(x, y, epochs=5, batch_size=5,
-                        callbacks=[LambdaCallback(on_batch_end=stop), rec])
+    history = model.fit(
+        x, y, epochs=5, batch_size=5, callbacks=[LambdaCallback(on_batch_end=stop), rec]
+    )
     assert [e for e in rec.events if e[0] == "batch_end"][-1] == ("batch_end", 3)
     assert rec.events[-1] == ("train_end",)
     assert history.epoch == []  # the interrupted epoch is not reported as complete
@@ -125,8 +147,9 @@ def test_learning_rate_changed_by_a_callback_is_used() -> None:
         before[0] = w.value.copy()
         model.optimizer.lr = 1e-6
 
-    model.fit(x, y, epochs=1, batch_size=4, shuffle=False,
-              callbacks=[LambdaCallback(on_batch_end=change)])
+    model.fit(
+        x, y, epochs=1, batch_size=4, shuffle=False, callbacks=[LambdaCallback(on_batch_end=change)]
+    )
     assert deltas[0] > 1e-3 and deltas[1] < 1e-5
 
 
@@ -172,3 +195,14 @@ def test_verbose_prints_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     x, y = data(10)
     small_model().fit(x, y, epochs=1, batch_size=5, verbose=1)
     assert "epoch 1/1" in capsys.readouterr().out
+
+
+def test_epoch_decay_halves_the_learning_rate_each_epoch() -> None:
+    x, y = data(10)
+    model = small_model()  # lr 0.1
+    lrs: list[float] = []
+    record = LambdaCallback(on_epoch_end=lambda e, logs: lrs.append(model.optimizer.lr))
+    model.fit(x, y, epochs=3, batch_size=5, callbacks=[epoch_decay(0.5), record])
+    assert lrs == pytest.approx([0.1, 0.05, 0.025])
+    with pytest.raises(ValueError, match="lr_decay must be in \\(0, 1\\], got 1.5"):
+        epoch_decay(1.5)

@@ -17,11 +17,16 @@ def test_numerical_gradient_of_known_function():
     grad = numerical_gradient(lambda: float(np.sum(x**3)), x)
     np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-8)
     np.testing.assert_array_equal(x, [[1.0, -2.0], [0.5, 3.0]])  # restored after perturbing
+    # The book's style: f receives the array.
+    np.testing.assert_allclose(numerical_gradient(lambda w: float(np.sum(w**2)), x), 2 * x)
 
 
 def test_relative_error():
     assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
     assert relative_error(np.array([1.0]), np.array([3.0])) == pytest.approx(0.5)
+    # Both round-off around zero: absolute, not 1.0.
+    assert relative_error(np.array([1e-17]), np.array([3e-11])) == pytest.approx(3e-11)
+    assert relative_error(np.array([1e-3]), np.array([0.0])) == 1.0
 
 
 class WrongDense(Dense):

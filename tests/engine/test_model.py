@@ -22,17 +22,27 @@ def blobs(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 MLP_SPEC: dict[str, Any] = {
-    "name": "tiny", "input_shape": [4],
-    "layers": [{"type": "dense", "units": 16}, {"type": "relu"},
-               {"type": "dropout", "rate": 0.3}, {"type": "dense", "units": 3}],
+    "name": "tiny",
+    "input_shape": [4],
+    "layers": [
+        {"type": "dense", "units": 16},
+        {"type": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 3},
+    ],
 }
 
 CNN_SPEC: dict[str, Any] = {
-    "name": "tinycnn", "input_shape": [1, 8, 8],
-    "layers": [{"type": "conv2d", "filters": 3, "kernel_size": 3, "padding": 1},
-               {"type": "relu"}, {"type": "maxpool2d", "pool_size": 2},
-               {"type": "flatten"}, {"type": "dropout", "rate": 0.5},
-               {"type": "dense", "units": 3}],
+    "name": "tinycnn",
+    "input_shape": [1, 8, 8],
+    "layers": [
+        {"type": "conv2d", "filters": 3, "kernel_size": 3, "padding": 1},
+        {"type": "relu"},
+        {"type": "maxpool2d", "pool_size": 2},
+        {"type": "flatten"},
+        {"type": "dropout", "rate": 0.5},
+        {"type": "dense", "units": 3},
+    ],
 }
 
 
@@ -66,8 +76,7 @@ def test_same_seed_bit_identical_losses_different_seed_differs(spec: dict[str, A
 def test_fit_evaluate_predict_learn_blobs() -> None:
     x, y = blobs()
     xt, yt = blobs(150, seed=1)
-    model = Sequential([layers.Dense(16), layers.ReLU(), layers.Dense(3)], input_shape=(4,),
-                       rng=0)
+    model = Sequential([layers.Dense(16), layers.ReLU(), layers.Dense(3)], input_shape=(4,), rng=0)
     model.compile(optimizer=OPTIMIZERS.create("adam", lr=0.01), loss="softmax_cross_entropy")
     before = model.evaluate(xt, yt)
     history = model.fit(x, y, epochs=15, batch_size=32, validation_data=(xt, yt))
@@ -145,8 +154,14 @@ def test_forward_trace_matches_predict_and_dtype_option() -> None:
     x = np.random.default_rng(0).random((5, 1, 8, 8), dtype=np.float32)
     model = Sequential.from_config(CNN_SPEC, rng=0)
     trace = model.forward_trace(x)
-    assert [t.shape for t in trace] == [(5, 3, 8, 8), (5, 3, 8, 8), (5, 3, 4, 4), (5, 48),
-                                        (5, 48), (5, 3)]
+    assert [t.shape for t in trace] == [
+        (5, 3, 8, 8),
+        (5, 3, 8, 8),
+        (5, 3, 4, 4),
+        (5, 48),
+        (5, 48),
+        (5, 3),
+    ]
     np.testing.assert_array_equal(trace[-1], model.predict(x))
     m64 = Sequential.from_config(CNN_SPEC, rng=0, dtype=np.float64)
     assert m64.predict(x).dtype == np.float64
@@ -170,12 +185,22 @@ def test_weights_are_copies_and_shape_mismatch_names_the_layer() -> None:
 
 
 def test_summary_table() -> None:
-    model = Sequential.from_config({"name": "SimpleConvNet", "input_shape": [1, 28, 28],
-                                    "layers": [
-        {"type": "conv2d", "filters": 30, "kernel_size": 5},
-        {"type": "relu"}, {"type": "maxpool2d", "pool_size": 2}, {"type": "flatten"},
-        {"type": "dense", "units": 100}, {"type": "relu"}, {"type": "dense", "units": 10}]},
-        rng=0)
+    model = Sequential.from_config(
+        {
+            "name": "SimpleConvNet",
+            "input_shape": [1, 28, 28],
+            "layers": [
+                {"type": "conv2d", "filters": 30, "kernel_size": 5},
+                {"type": "relu"},
+                {"type": "maxpool2d", "pool_size": 2},
+                {"type": "flatten"},
+                {"type": "dense", "units": 100},
+                {"type": "relu"},
+                {"type": "dense", "units": 10},
+            ],
+        },
+        rng=0,
+    )
     text = model.summary()
     lines = text.splitlines()
     assert lines[0] == 'Model: "SimpleConvNet"'
@@ -191,27 +216,59 @@ def test_summary_table() -> None:
 @pytest.mark.parametrize(
     ("spec", "index", "field", "needle"),
     [
-        ({"input_shape": [784], "layers": [{"type": "dense", "units": 10}, {"type": "reluu"}]},
-         1, "type", "unknown layer type 'reluu'"),
-        ({"input_shape": [784], "layers": [{"type": "dense", "units": -5}]},
-         0, "units", "-5"),
-        ({"input_shape": [784], "layers": [{"type": "dense", "unit": 5}]},
-         0, "unit", "no field 'unit'"),
-        ({"input_shape": [1, 28, 28], "layers": [
-            {"type": "conv2d", "filters": 4, "kernel_size": 3}, {"type": "relu"},
-            {"type": "dense", "units": 10}]}, 2, "input_shape", "Flatten"),
-        ({"input_shape": [1, 8, 8], "layers": [
-            {"type": "conv2d", "filters": 4, "kernel_size": 3}, {"type": "maxpool2d"},
-            {"type": "conv2d", "filters": 4, "kernel_size": 5}]}, 2, "kernel_size", "larger"),
+        (
+            {"input_shape": [784], "layers": [{"type": "dense", "units": 10}, {"type": "reluu"}]},
+            1,
+            "type",
+            "unknown layer type 'reluu'",
+        ),
+        ({"input_shape": [784], "layers": [{"type": "dense", "units": -5}]}, 0, "units", "-5"),
+        (
+            {"input_shape": [784], "layers": [{"type": "dense", "unit": 5}]},
+            0,
+            "unit",
+            "no field 'unit'",
+        ),
+        (
+            {
+                "input_shape": [1, 28, 28],
+                "layers": [
+                    {"type": "conv2d", "filters": 4, "kernel_size": 3},
+                    {"type": "relu"},
+                    {"type": "dense", "units": 10},
+                ],
+            },
+            2,
+            "input_shape",
+            "Flatten",
+        ),
+        (
+            {
+                "input_shape": [1, 8, 8],
+                "layers": [
+                    {"type": "conv2d", "filters": 4, "kernel_size": 3},
+                    {"type": "maxpool2d"},
+                    {"type": "conv2d", "filters": 4, "kernel_size": 5},
+                ],
+            },
+            2,
+            "kernel_size",
+            "larger",
+        ),
         ({"input_shape": [784], "layers": ["dense"]}, 0, None, "'dense'"),
-        ({"input_shape": [784], "layers": [{"type": "dense", "units": 10 ** 6}]},
-         0, "units", "limit"),
+        (
+            {"input_shape": [784], "layers": [{"type": "dense", "units": 10**6}]},
+            0,
+            "units",
+            "limit",
+        ),
     ],
 )
-def test_spec_errors_name_index_and_field(spec: dict, index: int, field: str | None,
-                                          needle: str) -> None:
+def test_spec_errors_name_index_and_field(
+    spec: dict, index: int, field: str | None, needle: str
+) -> None:
     with pytest.raises(SpecError) as info:
-        Sequential.from_config(spec, rng=0, max_params=10 ** 8 // 100)
+        Sequential.from_config(spec, rng=0, max_params=10**8 // 100)
     err = info.value
     assert err.index == index and err.field == field
     assert str(err).startswith(f"layer {index}") and needle in str(err)
@@ -221,11 +278,13 @@ def test_spec_errors_name_index_and_field(spec: dict, index: int, field: str | N
 
 @pytest.mark.parametrize(
     ("spec", "field"),
-    [({"layers": [{"type": "relu"}]}, "input_shape"),
-     ({"input_shape": [0, 28], "layers": [{"type": "relu"}]}, "input_shape"),
-     ({"input_shape": "784", "layers": [{"type": "relu"}]}, "input_shape"),
-     ({"input_shape": [784], "layers": []}, "layers"),
-     ({"input_shape": [784], "layers": [{"type": "relu"}], "extra": 1}, "extra")],
+    [
+        ({"layers": [{"type": "relu"}]}, "input_shape"),
+        ({"input_shape": [0, 28], "layers": [{"type": "relu"}]}, "input_shape"),
+        ({"input_shape": "784", "layers": [{"type": "relu"}]}, "input_shape"),
+        ({"input_shape": [784], "layers": []}, "layers"),
+        ({"input_shape": [784], "layers": [{"type": "relu"}], "extra": 1}, "extra"),
+    ],
 )
 def test_model_level_spec_errors(spec: dict, field: str) -> None:
     with pytest.raises(SpecError) as info:
@@ -236,9 +295,19 @@ def test_model_level_spec_errors(spec: dict, field: str) -> None:
 def test_validate_spec_and_memory_estimate() -> None:
     result = Sequential.validate_spec(CNN_SPEC, batch_size=10)
     assert [entry["type"] for entry in result["layers"]] == [
-        "conv2d", "relu", "maxpool2d", "flatten", "dropout", "dense"]
-    assert result["layers"][0] == {"index": 0, "type": "conv2d", "output_shape": [3, 8, 8],
-                                   "params": 30}
+        "conv2d",
+        "relu",
+        "maxpool2d",
+        "flatten",
+        "dropout",
+        "dense",
+    ]
+    assert result["layers"][0] == {
+        "index": 0,
+        "type": "conv2d",
+        "output_shape": [3, 8, 8],
+        "params": 30,
+    }
     assert result["output_shape"] == [3] and result["total_params"] == 30 + 147
     assert json.loads(json.dumps(result)) == result
     small = result["memory_bytes"]

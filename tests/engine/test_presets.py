@@ -15,9 +15,14 @@ from nnplayground.engine.data import load_mnist
 EXPECTED_PARAMS = {
     "two_layer_net": 784 * 50 + 50 + 50 * 10 + 10,
     "simple_conv_net": 30 * 25 + 30 + 30 * 12 * 12 * 100 + 100 + 100 * 10 + 10,
-    "deep_conv_net": (16 * 9 + 16) + (16 * 16 * 9 + 16) + (32 * 16 * 9 + 32)
-    + (32 * 32 * 9 + 32) + (64 * 32 * 9 + 64) + (64 * 64 * 9 + 64)
-    + (64 * 4 * 4 * 50 + 50) + (50 * 10 + 10),
+    "deep_conv_net": (16 * 9 + 16)
+    + (16 * 16 * 9 + 16)
+    + (32 * 16 * 9 + 32)
+    + (32 * 32 * 9 + 32)
+    + (64 * 32 * 9 + 64)
+    + (64 * 64 * 9 + 64)
+    + (64 * 4 * 4 * 50 + 50)
+    + (50 * 10 + 10),
     "mlp_strong": 784 * 512 + 512 + 2 * 512 + 512 * 256 + 256 + 2 * 256 + 256 * 10 + 10,
     "mlp_5x100": 784 * 100 + 100 + 3 * (100 * 100 + 100) + 100 * 10 + 10,
 }
@@ -54,7 +59,10 @@ def test_deep_conv_net_follows_the_book_padding() -> None:
     assert shapes[7] == (32, 16, 16) and shapes[9] == (32, 8, 8)
     assert shapes[14] == (64, 4, 4) and shapes[15] == (1024,)
     assert [layer.get_config()["type"] for layer in model.layers][-3:] == [
-        "dropout", "dense", "dropout"]
+        "dropout",
+        "dense",
+        "dropout",
+    ]
 
 
 def test_presets_are_fresh_copies() -> None:

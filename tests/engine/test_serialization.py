@@ -14,10 +14,16 @@ from nnplayground.engine import ModelFileError, Sequential, load_model
 from nnplayground.engine.serialization import to_bytes
 
 SPEC = {
-    "name": "bn-net", "input_shape": [1, 6, 6],
-    "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "batchnorm"},
-               {"type": "relu"}, {"type": "flatten"}, {"type": "dropout", "rate": 0.2},
-               {"type": "dense", "units": 3, "init": {"name": "normal", "std": 0.1}}],
+    "name": "bn-net",
+    "input_shape": [1, 6, 6],
+    "layers": [
+        {"type": "conv2d", "filters": 2, "kernel_size": 3},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "flatten"},
+        {"type": "dropout", "rate": 0.2},
+        {"type": "dense", "units": 3, "init": {"name": "normal", "std": 0.1}},
+    ],
 }
 
 

@@ -51,3 +51,11 @@ def test_settings_from_env(tmp_path) -> None:
                            "NNPG_ALLOWED_ORIGINS": "http://a:1, http://b:2"})
     assert s.max_concurrent == 3 and s.allowed_origins == ["http://a:1", "http://b:2"]
     assert s.data_dir == tmp_path
+
+
+def test_settings_bad_env_names_the_variable() -> None:
+    import pydantic
+    import pytest
+
+    with pytest.raises(pydantic.ValidationError, match="max_concurrent"):
+        Settings.from_env({"NNPG_MAX_CONCURRENT": "zero"})

@@ -175,6 +175,27 @@ class EarlyStopping(Callback):
                 self.model.set_weights(self.best_weights)
 
 
+class LearningRateScheduler(Callback):
+    """Set the optimizer's lr at the start of each epoch: ``schedule(epoch, lr) -> new lr``."""
+
+    def __init__(self, schedule: Callable[[int, float], float]) -> None:
+        super().__init__()
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch: int, logs: Logs) -> None:
+        self.model.optimizer.lr = self.schedule(epoch, self.model.optimizer.lr)
+
+
+def epoch_decay(factor: float) -> LearningRateScheduler:
+    """Multiply the learning rate by ``factor`` after every epoch (step decay, 0 < factor <= 1).
+
+    A falling rate lets Adam settle into a minimum instead of hopping around it, which is
+    worth a few tenths of a percent of test accuracy in a short run."""
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= 1:
+        raise ValueError(f"lr_decay must be in (0, 1], got {factor!r}")
+    return LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr * factor)
+
+
 class ProgressBar(Callback):
     """A plain-text progress bar redrawn with carriage returns; one finished line per epoch."""
 

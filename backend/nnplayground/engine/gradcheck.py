@@ -8,6 +8,7 @@ mask is the same in all the perturbed evaluations and the check is meaningful.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,11 +18,20 @@ from .core import Layer
 from .losses import LOSSES
 
 TINY = 1e-30
+# Below this, both gradients are round-off around a true zero (e.g. a conv bias followed by
+# BatchNorm, which subtracts it out again) and a ratio of two noises means nothing.
+ZERO_GRADIENT = 1e-8
 
 
-def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[], float] | Callable[[np.ndarray], float], array: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """d f / d array by central differences, perturbing ``array`` in place (and restoring it).
-    ``f`` takes no arguments: it must read ``array`` itself (e.g. a layer's weights)."""
+
+    ``f`` may take no argument and read ``array`` itself (a closure over a layer's weights),
+    or take the array, as in the book: ``numerical_gradient(lambda W: net.loss(x, t), W)``.
+    """
+    call = f if _takes_no_arguments(f) else (lambda: f(array))  # type: ignore[call-arg]
     grad = np.zeros_like(array, dtype=np.float64)
     flat, gflat = array.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, array):
@@ -29,19 +39,34 @@ def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1
     for i in range(flat.size):
         saved = flat[i]
         flat[i] = saved + eps
-        up = f()
+        up = call()
         flat[i] = saved - eps
-        down = f()
+        down = call()
         flat[i] = saved
         gflat[i] = (up - down) / (2 * eps)
     return grad
 
 
+def _takes_no_arguments(f: Callable[..., float]) -> bool:
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature: pass the array
+        return False
+    return not any(
+        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in params
+    )
+
+
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """max|a - n| / max(|a| + |n|): scale-free, 0 for a perfect match."""
+    """max|a - n| / max(|a| + |n|): scale-free, 0 for a perfect match.  When every entry
+    of both is below ZERO_GRADIENT the gradient is zero and the absolute error is returned."""
     a, n = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
-    scale = float(np.max(np.abs(a) + np.abs(n))) if a.size else 0.0
-    return float(np.max(np.abs(a - n))) / max(scale, TINY) if a.size else 0.0
+    if not a.size:
+        return 0.0
+    scale = float(np.max(np.abs(a) + np.abs(n)))
+    diff = float(np.max(np.abs(a - n)))
+    return diff if scale < ZERO_GRADIENT else diff / max(scale, TINY)
 
 
 def _layers_of(model_or_layer: Any) -> list[Layer]:

@@ -1,4 +1,5 @@
-"""im2col / col2im: turn convolution and pooling windows into one matrix multiply.
+"""im2col / col2im: turn a convolution into one matrix multiply (pooling shares the
+padding and output-size helpers but needs no columns, see layers/pooling.py).
 
 Layout choice (why it is fast): columns are ``(C*kh*kw, N*OH*OW)``.
 * Building it is one strided-view reshape copy whose innermost loop runs along an image
@@ -29,7 +30,9 @@ class Workspace:
     def __init__(self) -> None:
         self._arrays: dict[str, np.ndarray] = {}
 
-    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype, fill: float | None = None):
+    def get(
+        self, name: str, shape: tuple[int, ...], dtype: np.dtype, fill: float | None = None
+    ) -> np.ndarray:
         """A reused array; ``fill`` is written only when the array is (re)created."""
         arr = self._arrays.get(name)
         if arr is None or arr.shape != shape or arr.dtype != dtype:

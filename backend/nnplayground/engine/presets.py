@@ -4,10 +4,13 @@
 
     {"name", "title", "description", "ja": {"title", "description"},
      "spec": <model spec JSON>, "training": {"optimizer": {...}, "batch_size", "epochs", "loss",
-     "weight_decay", "dataset"}}
+     "weight_decay", "lr_decay", "dataset"}}
+
+``lr_decay`` multiplies the learning rate after every epoch (1.0: constant); see
+``callbacks.epoch_decay``.
 
 Specs use input_shape [784] for MLPs and [1, 28, 28] for convnets.  Where we depart from the
-book (He initialisation for SimpleConvNet), the description says so and why.
+book (He initialisation and a decaying lr for SimpleConvNet), the description says so and why.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ def _preset(
     batch_size: int,
     epochs: int,
     weight_decay: float = 0.0,
+    lr_decay: float = 1.0,
 ) -> Preset:
     return {
         "name": name,
@@ -45,6 +49,7 @@ def _preset(
             "epochs": epochs,
             "loss": "softmax_cross_entropy",
             "weight_decay": weight_decay,
+            "lr_decay": lr_decay,
             "dataset": "mnist",
         },
     }
@@ -93,13 +98,15 @@ def simple_conv_net() -> Preset:
         "simple_conv_net",
         "SimpleConvNet (ch. 7)",
         "Ch. 7's SimpleConvNet: Conv 30×5×5 (stride 1, pad 0), ReLU, MaxPool 2×2, Affine 100, "
-        "ReLU, Affine 10, trained with Adam lr 0.001 and batches of 100 like the book.  One "
-        "change: He initialisation instead of the book's N(0, 0.01²), which starts learning "
-        "at once instead of after a plateau, so 3 epochs are enough for about 99% test accuracy.",
+        "ReLU, Affine 10, batches of 100 like the book.  Two changes so that 3 epochs reach "
+        "about 98.9% test accuracy: He initialisation instead of the book's N(0, 0.01²) "
+        "(learning starts at once instead of after a plateau), and Adam at lr 0.002 decayed "
+        "×0.4 after each epoch instead of a constant 0.001 (the book trains 20 epochs).",
         "SimpleConvNet(7章)",
         "7章のSimpleConvNet:畳み込み 30×5×5(ストライド1、パディング0)、ReLU、"
-        "最大プーリング 2×2、Affine 100、ReLU、Affine 10。Adam(学習率0.001、バッチ100)は本と同じ。"
-        "違いは重みの初期値で、本の標準偏差0.01の代わりにHeの初期値を使い、学習の立ち上がりを速めています。",
+        "最大プーリング 2×2、Affine 100、ReLU、Affine 10。バッチサイズ100は本と同じ。"
+        "3エポックで約98.9%に届くよう、重みの初期値は本の標準偏差0.01の代わりにHeの初期値、"
+        "学習率はAdam 0.002から毎エポック0.4倍に減衰させています(本は0.001固定で20エポック)。",
         {
             "input_shape": [1, 28, 28],
             "layers": [
@@ -119,9 +126,10 @@ def simple_conv_net() -> Preset:
                 {"type": "dense", "units": 10, "init": "he"},
             ],
         },
-        {"name": "adam", "lr": 0.001},
+        {"name": "adam", "lr": 0.002},
         batch_size=100,
         epochs=3,
+        lr_decay=0.4,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .base import QUIET, Hooks, LabError, check_int
-from .common import accuracy, compile_sgd_like, mlp, mnist_subset, train_epochs
+from .common import accuracy, compile_classifier, mlp, mnist_subset, train_epochs
 
 BOOK_SCALES = np.logspace(0, -4, num=16)
 
@@ -39,10 +39,9 @@ def run(epochs: int = 20, scales: list[int] | None = None, train_size: int = 100
             break
         scale = float(BOOK_SCALES[i])
         init = {"name": "normal", "std": scale}
-        models = {
-            "bn": compile_sgd_like(mlp([100] * 5, init=init, batchnorm=True, seed=seed), "sgd", lr),
-            "plain": compile_sgd_like(mlp([100] * 5, init=init, seed=seed), "sgd", lr),
-        }
+        models = {name: compile_classifier(mlp([100] * 5, init=init, batchnorm=bn, seed=seed),
+                                           "sgd", lr)
+                  for name, bn in (("bn", True), ("plain", False))}
         curves: dict[str, list[float]] = {"bn": [], "plain": []}
 
         def record(epoch: int, models: dict = models, curves: dict = curves,

@@ -55,7 +55,7 @@ def mlp(hidden: list[int], *, seed: int = 0, **options: Any) -> Sequential:
     return Sequential.from_config(mlp_spec(hidden, **options), rng=np.random.default_rng(seed))
 
 
-def compile_sgd_like(model: Sequential, optimizer: str, lr: float,
+def compile_classifier(model: Sequential, optimizer: str, lr: float,
                      weight_decay: float = 0.0) -> Sequential:
     model.compile(optimizer=OPTIMIZERS.create(optimizer, lr=lr, weight_decay=weight_decay),
                   loss="softmax_cross_entropy", metrics=["accuracy"])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .base import QUIET, Hooks, LabError, check_int
-from .common import accuracy, compile_sgd_like, mlp, mnist_train_only, train_epochs
+from .common import accuracy, compile_classifier, mlp, mnist_train_only, train_epochs
 
 MAX_TRIALS = 200
 
@@ -51,7 +51,7 @@ def run(trials: int = 100, epochs: int = 50, train_size: int = 500,
             break
         lr = float(10 ** rng.uniform(lr_lo, lr_hi))
         wd = float(10 ** rng.uniform(wd_lo, wd_hi))
-        model = compile_sgd_like(mlp([100] * 6, init="he", seed=seed + trial), "sgd", lr,
+        model = compile_classifier(mlp([100] * 6, init="he", seed=seed + trial), "sgd", lr,
                                  weight_decay=wd)
         train_acc: list[float] = []
         val_acc: list[float] = []

@@ -7,7 +7,7 @@ from typing import Any
 
 from .base import QUIET, Hooks, LabError, check_int
 from .common import (
-    compile_sgd_like,
+    compile_classifier,
     mlp,
     mnist_subset,
     smooth,
@@ -35,7 +35,7 @@ def run(iterations: int = 2000, batch_size: int = 128, train_size: int = 60000,
             raise LabError(f"learning rate of {name} must be in (0, 10], got {lr}", "lrs")
     x, y, _, _ = mnist_subset(train_size)
     # Same seed for every network: identical He-initialised weights, only the optimizer differs.
-    models = {name: compile_sgd_like(mlp([100] * 4, init="he", seed=seed), name, lr)
+    models = {name: compile_classifier(mlp([100] * 4, init="he", seed=seed), name, lr)
               for name, lr in rates.items()}
     hooks.report({"phase": "training", "optimizers": list(rates)})
     losses = train_side_by_side(models, x, y, iterations=iterations, batch_size=batch_size,

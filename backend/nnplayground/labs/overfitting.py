@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import QUIET, Hooks, LabError, check_int
-from .common import accuracy, compile_sgd_like, mlp, mnist_subset, train_epochs
+from .common import accuracy, compile_classifier, mlp, mnist_subset, train_epochs
 
 
 def run(epochs: int = 201, weight_decay: float = 0.0, dropout: float = 0.0,
@@ -26,7 +26,7 @@ def run(epochs: int = 201, weight_decay: float = 0.0, dropout: float = 0.0,
     if not 0 < lr <= 10:
         raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     x, y, xt, yt = mnist_subset(train_size, test_size)
-    model = compile_sgd_like(mlp([100] * 6, init="he", dropout=dropout, seed=seed), "sgd", lr,
+    model = compile_classifier(mlp([100] * 6, init="he", dropout=dropout, seed=seed), "sgd", lr,
                              weight_decay=weight_decay)
     measured: list[int] = []
     train_acc: list[float] = []

@@ -14,7 +14,7 @@ import numpy as np
 from ..engine.data import TOY_DATASETS, make_toy
 from ..engine.model import Sequential
 from .base import QUIET, Hooks, LabError, check_int, rounded
-from .common import compile_sgd_like
+from .common import compile_classifier
 
 # The book's parameters (§2.3): any (w1, w2, b) on the right side of the four points works.
 GATES: dict[str, tuple[float, float, float]] = {
@@ -99,7 +99,7 @@ def train_toy(dataset: str = "spiral", hidden: list[int] | None = None,
     model = Sequential.from_config({"input_shape": [2], "layers": layers},
                                    rng=np.random.default_rng(seed))
     try:
-        compile_sgd_like(model, optimizer, lr)
+        compile_classifier(model, optimizer, lr)
     except ValueError as exc:
         raise LabError(str(exc), "optimizer") from None
     lim = float(np.abs(x).max()) * 1.1

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.model import Sequential
 from .base import QUIET, Hooks, LabError, check_int
-from .common import compile_sgd_like, mlp, mnist_subset, smooth, train_side_by_side
+from .common import compile_classifier, mlp, mnist_subset, smooth, train_side_by_side
 
 # The book's four choices, as engine initialiser configs.
 INITS: dict[str, Any] = {
@@ -92,7 +92,7 @@ def compare(iterations: int = 2000, batch_size: int = 128, train_size: int = 600
     if not 0 < lr <= 10:
         raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     x, y, _, _ = mnist_subset(train_size)
-    models = {name: compile_sgd_like(mlp([100] * 4, init=INITS[name], seed=seed), "sgd", lr)
+    models = {name: compile_classifier(mlp([100] * 4, init=INITS[name], seed=seed), "sgd", lr)
               for name in inits}
     hooks.report({"phase": "training", "inits": inits})
     losses = train_side_by_side(models, x, y, iterations=iterations, batch_size=batch_size,

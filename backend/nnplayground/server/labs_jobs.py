@@ -58,10 +58,6 @@ class LabJob:
         with self.lock:
             return self.events[seq:]
 
-    @property
-    def progress_count(self) -> int:
-        return sum(1 for e in self.events if e.type == "progress")
-
     def summary(self) -> dict[str, Any]:
         seconds = None
         if self.started is not None:

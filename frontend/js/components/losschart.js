@@ -70,7 +70,7 @@ export function createLossChart(el) {
         ranged = true;
         Plotly.relayout(plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
       }
-      Plotly.addTraces(plotEl, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), mode: "lines", name: label, opacity: 0.6, line: { width: 1, color: PALETTE[overlays.length % PALETTE.length] } });
+      Plotly.addTraces(plotEl, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), mode: pts.length > 1 ? "lines" : "markers", name: label, opacity: 0.6, line: { width: 1, color: PALETTE[overlays.length % PALETTE.length] } });
     },
     removeOverlay(id) {
       const i = overlays.indexOf(id);

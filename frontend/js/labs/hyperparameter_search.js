@@ -79,10 +79,11 @@ function mount(el, ctx) {
       data.push({ type: "scatter", mode: "lines", x, y: r.train_curve, name: `#${i + 1} train`,
         line: { color: colors[i], dash: "dash" }, showlegend: false });
     });
-    if (running) data.push({ type: "scatter", mode: "lines", x: running.val_curve.map((_, e) => e),
+    if (running) data.push({ type: "scatter", mode: "lines+markers", x: running.val_curve.map((_, e) => e),
       y: running.val_curve, name: L("実行中（検証）", "running (val)"), line: { color: "#999" } });
     chart(curvesEl, data, { title: { text: L("上位5つ", "Best five") }, height: 360, width: 520,
-      xaxis: { title: { text: L("エポック", "epochs") } }, yaxis: { range: [0, 1] } });
+      xaxis: { title: { text: L("エポック", "epochs") }, range: [0, epochs.value] },
+      yaxis: { range: [0, 1] } });
     best.replaceChildren(...top.map((r) => h("li", {},
       `val acc ${fmt(r.val_acc)} · lr ${r.lr.toExponential(2)} · weight decay ${r.weight_decay.toExponential(2)}`)));
   }

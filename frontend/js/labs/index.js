@@ -21,7 +21,7 @@ function withLanguage(lab) {
       const inst = lab.mount(el, ctx);
       let off = null;
       if (typeof ctx.onLangChange === "function") {
-        off = ctx.onLangChange((lang) => { applyLang(el, lang); inst.relabel?.(); });
+        off = ctx.onLangChange((lang) => { applyLang(el, lang ?? ctx.lang); inst.relabel?.(); });
       }
       return {
         unmount() {

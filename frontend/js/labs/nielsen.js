@@ -79,7 +79,8 @@ function mount(el, ctx) {
       { type: "scatter", mode: "lines", x, y: cost.quadratic.output, name: L("出力 a（2乗和）", "output a (quadratic)"), line: { color: "#1f77b4", dash: "dot" }, yaxis: "y2" },
       { type: "scatter", mode: "lines", x, y: cost.cross_entropy.output, name: L("出力 a（交差エントロピー）", "output a (cross-entropy)"), line: { color: "#d62728", dash: "dot" }, yaxis: "y2" },
     ], { xaxis: { title: { text: L("エポック", "epoch") } }, yaxis: { title: { text: "cost" }, rangemode: "tozero" },
-      yaxis2: { overlaying: "y", side: "right", range: [0, 1], title: { text: "a" } }, height: 360 });
+      yaxis2: { overlaying: "y", side: "right", range: [0, 1], title: { text: "a" } }, height: 360,
+      margin: { l: 50, r: 60, t: 20, b: 40 } });
   }
 
   function drawFit() {
@@ -89,6 +90,7 @@ function mount(el, ctx) {
     chart(fitEl, data, { height: 340, xaxis: { title: { text: "x" } }, yaxis: { title: { text: "f(x)" } } });
   }
   runCost();
+  ctl.go(); // cheap (one small net on 200 points): show the fit growing right away
   return { unmount() { ctl.close(); purge(costEl, fitEl); ui.root.remove(); },
     relabel() { drawCost(); drawFit(); } };
 }

@@ -57,10 +57,11 @@ function mount(el, ctx) {
   ui.body.append(plotEl);
 
   function draw() {
-    chart(plotEl, Object.entries(curves).map(([n, c]) => ({ type: "scatter", mode: "lines",
+    chart(plotEl, Object.entries(curves).map(([n, c]) => ({ type: "scatter", mode: "lines+markers",
+      marker: { size: 3 },
       name: NAMES[n], x: c.x, y: c.y, line: { color: COLORS[n] } })), {
       title: { text: L("損失関数の値（10回平均）", "Loss (mean of 10 iterations)") },
-      xaxis: { title: { text: L("繰り返し回数", "iterations") } },
+      xaxis: { title: { text: L("繰り返し回数", "iterations") }, range: [0, iters.value] },
       yaxis: { title: { text: "loss" }, rangemode: "tozero" }, height: 380,
     });
   }

@@ -29,11 +29,14 @@ function mount(el, ctx) {
   const summary = h("div", { class: "lab-mono", "data-testid": "of-summary" });
   const runs = []; // earlier runs stay on the chart, so settings can be compared
   let cur = null;
+  let maxEpochs = 201;
   const redraw = frameScheduler(draw);
   const ctl = jobControls(ui, "overfitting", {
     testid: "of",
     start() {
       cur = { label: `λ=${wd.value}, dropout=${dr.value}`, epoch: [], train: [], test: [] };
+      maxEpochs = Math.max(...runs.map((r) => r.epochs || 0), epochs.value);
+      cur.epochs = epochs.value;
       runs.push(cur);
       if (runs.length > 3) runs.shift();
       draw();
@@ -59,12 +62,13 @@ function mount(el, ctx) {
     const dashes = ["dot", "dash", "solid"];
     runs.forEach((r, i) => {
       const dash = dashes[dashes.length - runs.length + i];
-      data.push({ type: "scatter", mode: "lines", name: `train (${r.label})`, x: r.epoch, y: r.train,
-        line: { color: "#1f77b4", dash } });
-      data.push({ type: "scatter", mode: "lines", name: `test (${r.label})`, x: r.epoch, y: r.test,
-        line: { color: "#ff7f0e", dash } });
+      const mode = r === cur ? "lines+markers" : "lines";
+      data.push({ type: "scatter", mode, marker: { size: 3 }, name: `train (${r.label})`,
+        x: r.epoch, y: r.train, line: { color: "#1f77b4", dash } });
+      data.push({ type: "scatter", mode, marker: { size: 3 }, name: `test (${r.label})`,
+        x: r.epoch, y: r.test, line: { color: "#ff7f0e", dash } });
     });
-    chart(plotEl, data, { xaxis: { title: { text: L("エポック", "epochs") } },
+    chart(plotEl, data, { xaxis: { title: { text: L("エポック", "epochs") }, range: [0, maxEpochs] },
       yaxis: { title: { text: L("認識精度", "accuracy") }, range: [0, 1.02] }, height: 380 });
   }
   ctl.go();

@@ -35,8 +35,13 @@ function mount(el, ctx) {
   const presets = Object.entries(GATES).map(([n, [a, c, d]]) => button(n.toUpperCase(),
     n.toUpperCase(), () => { w1.input.value = a; w2.input.value = c; b.input.value = d; evalGate(); },
     `pc-gate-${n}`));
+  // XOR: colour the four points by the XOR target instead of the perceptron's output; no
+  // (w1, w2, b) puts the two red points on one side of the line and the blue ones on the other.
+  let xorTarget = false;
+  const xorBtn = button("XOR に挑戦", "Try XOR", () => { xorTarget = !xorTarget; evalGate(); }, "pc-xor-try");
+  for (const btn of presets) btn.addEventListener("click", () => { xorTarget = false; });
   for (const f of [w1, w2, b]) f.input.addEventListener("input", () => evalGate());
-  ui.controls.append(w1.label, w2.label, b.label, ...presets);
+  ui.controls.append(w1.label, w2.label, b.label, ...presets, xorBtn);
 
   // Decision boundaries of an MLP on toy data (a background job streaming the grid).
   const dataset = selectField("データ", "Data", [["xor", "XOR"], ["circle", "円", "circle"],
@@ -82,12 +87,16 @@ function mount(el, ctx) {
       verdict.replaceChildren(h("table", {}, h("tr", {}, h("th", {}, "x1"), h("th", {}, "x2"), h("th", {}, "y")),
         ...r.inputs.map((p, i) => h("tr", {}, h("td", {}, p[0]), h("td", {}, p[1]), h("td", {}, r.outputs[i])))),
       names ? T(`このパーセプトロンは ${names} です`, `This perceptron computes ${names}`, "p")
-        : T("AND・NAND・OR のどれでもありません", "Not AND, NAND or OR", "p"));
+        : T("AND・NAND・OR のどれでもありません", "Not AND, NAND or OR", "p"),
+      xorTarget ? T("点の色は XOR の正解です。どんな w1, w2, b でも、1本の直線では赤と青を分けられません" +
+        "（線形分離不可能）。", "Points are coloured by the XOR target: no w1, w2, b puts one straight " +
+        "line between red and blue (not linearly separable).", "p", { class: "lab-note" }) : null);
       ui.status.textContent = "";
     } catch (err) { showError(ui.status, err); }
   }
 
   function drawGate(r) {
+    const colourBy = xorTarget ? [0, 1, 1, 0] : r.outputs;
     const xs = [-0.5, 1.5];
     const line = r.w2 !== 0 ? { x: xs, y: xs.map((x) => -(r.w1 * x + r.b) / r.w2) }
       : { x: [-r.b / (r.w1 || 1e-9), -r.b / (r.w1 || 1e-9)], y: [-0.5, 1.5] };
@@ -95,8 +104,8 @@ function mount(el, ctx) {
       { type: "scatter", mode: "lines", x: line.x, y: line.y, name: "w1·x1 + w2·x2 + b = 0",
         line: { color: "#444" } },
       { type: "scatter", mode: "markers", x: r.inputs.map((p) => p[0]), y: r.inputs.map((p) => p[1]),
-        marker: { size: 16, symbol: r.outputs.map((o) => (o ? "circle" : "x")),
-          color: r.outputs.map((o) => (o ? "#d62728" : "#1f77b4")) }, name: "y", showlegend: false },
+        marker: { size: 16, symbol: colourBy.map((o) => (o ? "circle" : "x")),
+          color: colourBy.map((o) => (o ? "#d62728" : "#1f77b4")) }, name: "y", showlegend: false },
     ], { xaxis: { range: [-0.5, 1.5], title: { text: "x1" } }, yaxis: { range: [-0.5, 1.5],
       title: { text: "x2" }, scaleanchor: "x" }, height: 320, width: 360, showlegend: false,
     title: { text: `${fmt(r.w1, 2)}·x1 + ${fmt(r.w2, 2)}·x2 + ${fmt(r.b, 2)} = 0`, font: { size: 12 } } });

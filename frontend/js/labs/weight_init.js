@@ -88,9 +88,10 @@ function mount(el, ctx) {
 
   function drawLoss() {
     const colors = INIT_COLORS;
-    chart(lossEl, Object.entries(curves).map(([n, c]) => ({ type: "scatter", mode: "lines",
+    chart(lossEl, Object.entries(curves).map(([n, c]) => ({ type: "scatter", mode: "lines+markers",
+      marker: { size: 3 },
       name: INIT_NAMES[n], x: c.x, y: c.y, line: { color: colors[n] } })), {
-      xaxis: { title: { text: L("繰り返し回数", "iterations") } },
+      xaxis: { title: { text: L("繰り返し回数", "iterations") }, range: [0, iters.value] },
       yaxis: { title: { text: "loss" }, rangemode: "tozero" }, height: 340,
     });
   }

@@ -37,6 +37,7 @@ class _Pool2D(Layer):
                 field="padding",
             )
         self.x_shape: tuple[int, ...] | None = None
+        self.channel_major = False
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         c, h, w = image_shape(input_shape, type(self).registry_name)  # type: ignore[attr-defined]
@@ -65,17 +66,22 @@ class _Pool2D(Layer):
     def _overlapping(self) -> bool:
         return self.stride[0] < self.pool_size[0] or self.stride[1] < self.pool_size[1]
 
+    def _remember_input(self, x: np.ndarray) -> None:
+        self.x_shape = x.shape
+        self.channel_major = x.ndim == 4 and x.transpose(1, 0, 2, 3).flags.c_contiguous
+
     def _grad_buffer(self, grad: np.ndarray) -> np.ndarray:
-        # Match grad's memory order (channel-major after a conv), so the strided writes
-        # below walk memory in order.  When the windows tile the input exactly, every
-        # cell is written once and zero-filling would be wasted work.
+        # Same memory order as the forward input (channel-major after a conv): the ReLU
+        # and Conv2D backward steps that follow then run on matching layouts and the
+        # conv's reshape is free.  When the windows tile the input exactly, every cell is
+        # written once and zero-filling would be wasted work.
         n, c, h, w = self.x_shape
         hp, wp = h + 2 * self.padding, w + 2 * self.padding
         _, oh, ow = self.output_shape
         (ph, pw), (sh, sw) = self.pool_size, self.stride
         tiled = not self._overlapping and oh * sh == hp and ow * sw == wp and (sh, sw) == (ph, pw)
         alloc = np.empty if tiled else np.zeros
-        if grad.transpose(1, 0, 2, 3).flags.c_contiguous:
+        if self.channel_major:
             return alloc((c, n, hp, wp), grad.dtype).transpose(1, 0, 2, 3)
         return alloc((n, c, hp, wp), grad.dtype)
 
@@ -107,7 +113,8 @@ class MaxPool2D(_Pool2D):
             # a maximum, which is much cheaper than a masked assignment.
             np.maximum(winner, better.view(np.uint8) * code(k), out=winner, casting="unsafe")
             np.maximum(out, view, out=out)
-        self.winner, self.x_shape = winner, x.shape
+        self.winner = winner
+        self._remember_input(x)
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -124,7 +131,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         if training:
-            self.x_shape = x.shape
+            self._remember_input(x)
         xp = pad_images(x, self.padding)
         offsets = list(self._offsets(xp))
         out = xp[offsets[0][1]].copy(order="K")
