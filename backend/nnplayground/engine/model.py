@@ -102,6 +102,12 @@ class Sequential:
             self.layers, self.input_shape, self.rng, self.dtype, max_params
         )
         self._params = self._collect_params()
+        # The data needs no gradient, so backprop stops at the first layer with parameters
+        # (as torch does): for a convnet that skips the first conv's col2im every step.
+        first = next((i for i, lyr in enumerate(self.layers) if lyr.parameters()), 0)
+        for i, layer in enumerate(self.layers):
+            layer.needs_input_grad = i != first
+        self._backprop = self.layers[first:][::-1]
         return self
 
     def _collect_params(self) -> list[Parameter]:
@@ -224,7 +230,7 @@ class Sequential:
         out = self._forward(xb, training=True)
         loss = float(self.loss.forward(out, yb))
         grad = self.loss.backward()
-        for layer in reversed(self.layers):
+        for layer in self._backprop:
             grad = layer.backward(grad)
         self.optimizer.step(self._params)
         return loss + self._penalty(), out

@@ -38,6 +38,7 @@ class RunCreate(BaseModel):
     optimizer: OptimizerConfig | None = None
     init: str | dict[str, Any] | None = None
     weight_decay: float = Field(0.0, ge=0, le=10)
+    lr_decay: float | None = Field(None, gt=0, le=1)  # lr multiplied by this after each epoch
     batch_size: int | None = Field(None, ge=1, le=10_000)
     epochs: int | None = Field(None, ge=1)
     seed: int = Field(0, ge=0, le=2**32 - 1)

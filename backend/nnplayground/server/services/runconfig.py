@@ -15,7 +15,7 @@ from ..schemas.runs import RunCreate
 from ..settings import Settings
 from . import specs
 
-DEFAULTS = {"loss": "softmax_cross_entropy", "batch_size": 100, "epochs": 3,
+DEFAULTS = {"loss": "softmax_cross_entropy", "batch_size": 100, "epochs": 3, "lr_decay": 1.0,
             "optimizer": {"name": "sgd", "lr": 0.01}}
 
 
@@ -54,7 +54,8 @@ def resolve(req: RunCreate, settings: Settings) -> tuple[dict[str, Any], dict[st
         "preset": req.preset, "dataset": req.dataset,
         "train_size": req.train_size, "test_size": req.test_size,
         "loss": pick("loss"), "optimizer": optimizer, "init": req.init,
-        "weight_decay": req.weight_decay, "batch_size": pick("batch_size"),
+        "weight_decay": req.weight_decay, "lr_decay": pick("lr_decay"),
+        "batch_size": pick("batch_size"),
         "epochs": pick("epochs"), "seed": req.seed, "eval_every": req.eval_every,
         "probe_every": req.probe_every,
     }
