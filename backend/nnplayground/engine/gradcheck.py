@@ -98,6 +98,10 @@ def check_gradients(
                     "build with dtype=np.float64"
                 )
     x = np.array(x, dtype=np.float64)
+    # A model skips the data's gradient in training; the check wants it, then restores.
+    needs_input_grad = [layer.needs_input_grad for layer in layers]
+    for layer in layers:
+        layer.needs_input_grad = True
     rngs = [(layer, layer.rng.bit_generator.state) for layer in layers if _has_rng(layer)]
     saved_buffers = [{k: v.copy() for k, v in layer.buffers().items()} for layer in layers]
 
@@ -124,9 +128,10 @@ def check_gradients(
     }
     if grad is not None:
         errors["input"] = relative_error(grad, numerical_gradient(loss_value, x, eps))
-    for layer, buffers in zip(layers, saved_buffers, strict=True):
+    for layer, buffers, needs in zip(layers, saved_buffers, needs_input_grad, strict=True):
         for k, v in layer.buffers().items():
             v[...] = buffers[k]
+        layer.needs_input_grad = needs
     return errors
 
 

@@ -76,7 +76,9 @@ def test_stream_rate_contents_and_stop_within_half_a_second(server: LiveServer) 
             seen[msg["type"]] = seen.get(msg["type"], 0) + 1
             if msg["type"] == "step":
                 steps.append(msg["data"])
-        assert 8 <= len(steps) <= 12, len(steps)  # 5/s over 2 s, +-2 for the window edges
+        # 5/s over 2 s, +-2 for the window edges; an epoch end also flushes its interval's
+        # mean early (so no step is hidden), which may add one step message per epoch.
+        assert 8 <= len(steps) <= 12 + seen.get("epoch", 0), (len(steps), seen)
         # each message carries the mean over its interval: counts add up to the steps done
         assert sum(s["count"] for s in steps[1:]) == steps[-1]["step"] - steps[0]["step"]
         assert all(s["loss"] is not None and s["steps_per_sec"] > 0 for s in steps)
