@@ -5,8 +5,8 @@
 1. The MLP preset trains until its test accuracy reaches >= 97.5 % (or --max-epochs).
 2. SimpleConvNet trains for 3 epochs; the target is >= 98.8 % test accuracy.
 Each epoch prints its seconds (training + test evaluation), the running total, the training
-loss and the test accuracy.  The optimizer, learning rate and batch size come from each
-preset's ``training`` block, so these numbers are what a user of the page would see.
+loss and the test accuracy.  The optimizer, learning rate, its per-epoch decay and the batch
+size come from each preset's ``training`` block, so these are what a user of the page sees.
 """
 
 from __future__ import annotations

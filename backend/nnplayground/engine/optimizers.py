@@ -153,21 +153,12 @@ class Momentum(Optimizer):
 
 
 @OPTIMIZERS.register("nesterov")
-class Nesterov(Optimizer):
-    """The book's Nesterov form (momentum applied to the look-ahead point):
+class Nesterov(Momentum):
+    """The book's Nesterov form (momentum applied to the look-ahead point); same state and
+    hyperparameters as Momentum, only the update differs:
 
     v ← α·v − η·g ;  W ← W + α²·v − (1 + α)·η·g
     """
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
-        super().__init__(lr, weight_decay)
-        self.momentum = _unit_interval("momentum", momentum)
-
-    def hyperparameters(self) -> dict[str, float]:
-        return {"momentum": self.momentum}
-
-    def init_state(self, param: Parameter) -> State:
-        return {"v": np.zeros_like(param.value)}
 
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         a = self.momentum
