@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import importlib.resources
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -23,6 +22,7 @@ from . import errors
 from .deps import Services
 from .errors import ApiError
 from .jsonenc import SafeJSONResponse
+from .middleware import LimitsAndTiming
 from .routers import health, meta, models, runs, specs, ws
 from .services.hub import Hub
 from .services.manager import RunManager
@@ -65,21 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     errors.install(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # Uploads have their own, larger limit (checked while streaming in the route).
-        size = request.headers.get("content-length")
-        is_upload = request.url.path == "/api/models" and request.method == "POST"
-        if size and size.isdigit() and int(size) > settings.max_request_bytes and not is_upload:
-            return SafeJSONResponse(errors.body(
-                "too_large", f"request body of {size} bytes is over the limit "
-                f"max_request_bytes={settings.max_request_bytes}", "body"), 413)
-        t0 = time.perf_counter()
-        response = await call_next(request)
-        # Whole server-side time (parsing, model, JSON) for benchmarks and the browser's
-        # devtools; the network is not included.
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.2f}"
-        return response
+    app.add_middleware(LimitsAndTiming, max_request_bytes=settings.max_request_bytes)
 
     for module in (health, meta, specs, runs, models, ws):
         app.include_router(module.router)

@@ -38,7 +38,10 @@ class LayerActivation(BaseModel):
     index: int
     type: str
     shape: list[int]
+    # (maps, h, w) integers 0..255, each map scaled over its own [min, max] ...
     feature_maps: list | None = None
+    # ... and those [min, max] pairs, one per map, to read the real values back.
+    feature_range: list[list[float]] | None = None
     values: list | None = None
 
 
