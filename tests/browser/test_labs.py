@@ -45,6 +45,9 @@ def test_lab_draws_its_first_result(page, lab: str) -> None:
     page.wait_for_function(HAS_POINTS, arg=plot, timeout=45_000)
     TIMINGS[lab] = time.monotonic() - t0
     assert "error" not in (page.get_attribute(f'[data-testid="lab-status-{lab}"]', "class") or "")
+    text = page.get_by_test_id(f"lab-{lab}").inner_text()
+    for junk in ("null", "undefined", "NaN", "[object Object]"):  # leaked JS values
+        assert junk not in text.split(), f"{lab} shows {junk!r}"
     screenshot(page, f"lab-{lab}")
     if stop:  # don't leave training running in the shared server
         button = page.get_by_test_id(stop)

@@ -90,7 +90,7 @@ function mount(el, ctx) {
         : T("AND・NAND・OR のどれでもありません", "Not AND, NAND or OR", "p"),
       xorTarget ? T("点の色は XOR の正解です。どんな w1, w2, b でも、1本の直線では赤と青を分けられません" +
         "（線形分離不可能）。", "Points are coloured by the XOR target: no w1, w2, b puts one straight " +
-        "line between red and blue (not linearly separable).", "p", { class: "lab-note" }) : null);
+        "line between red and blue (not linearly separable).", "p", { class: "lab-note" }) : "");
       ui.status.textContent = "";
     } catch (err) { showError(ui.status, err); }
   }
