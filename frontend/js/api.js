@@ -64,6 +64,7 @@ export const api = {
   stop: (id) => request("POST", `/api/runs/${enc(id)}/stop`),
   setLr: (id, lr) => request("PATCH", `/api/runs/${enc(id)}`, { lr }),
   evaluate: (id) => request("POST", `/api/runs/${enc(id)}/evaluate`),
+  points: (id) => request("GET", `/api/runs/${enc(id)}/points?limit=500`),
   saveRun: (id, name) => request("POST", `/api/runs/${enc(id)}/save`, { name }),
   listModels: () => request("GET", "/api/models"),
   predict: (source, body, opts) =>

@@ -15,6 +15,10 @@ export const STRINGS = {
   "panel.training": ["Training", "学習"],
   "panel.live": ["Watch it learn", "学習の様子"],
   "panel.draw": ["Draw a digit", "数字を描いてみよう"],
+  "boundary.title": ["Decision boundary", "決定境界"],
+  "boundary.hint": ["Colour: the network's probability of class 1 at each point (blue 0, orange 1); dots: training data.",
+    "色は各点でクラス1と判定する確率（青が0、橙が1）、点は訓練データです。"],
+  "boundary.class": ["class", "クラス"],
 
   "builder.palette": ["Add a layer", "層を追加"],
   "builder.empty": ["No layers yet: add one from the palette.", "まだ層がありません。左のパレットから追加してください。"],

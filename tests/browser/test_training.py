@@ -138,3 +138,27 @@ def test_server_error_is_shown_in_plain_words(page: Page) -> None:
     expect(toast).to_be_visible()
     expect(toast).to_contain_text("batch_size")
     page.errors[:] = [e for e in page.errors if "422" not in e]  # Chromium logs the 4xx itself
+
+
+def test_toy_dataset_shows_a_live_decision_boundary(page: Page) -> None:
+    open_playground(page)
+    expect(page.get_by_test_id("boundary-card")).to_be_hidden()
+    page.get_by_test_id("dataset-select").select_option("xor")
+    expect(page.get_by_test_id("boundary-card")).to_be_visible()
+    expect(page.get_by_test_id("draw-panel")).to_be_hidden()  # no digits to draw on 2-D data
+    expect(page.get_by_test_id("input-shape")).to_have_value("[2]")
+    page.get_by_test_id("model-init").select_option("he")
+    page.get_by_test_id("optimizer-select").select_option("adam")
+    settings(page, train_size=300, test_size=100, epochs=30, batch_size=20, lr_input=0.02)
+    page.get_by_test_id("start-button").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-status", "completed", timeout=60_000)
+    plot = page.get_by_test_id("boundary-plot")
+    expect(plot.locator(".heatmaplayer")).to_have_count(1, timeout=15_000)
+    # the training points are drawn over the map, both classes
+    counts = plot.evaluate("el => el.data.slice(1).map((t) => t.x.length)")
+    assert len(counts) == 2 and min(counts) > 50 and sum(counts) == 300
+    # the map is a real boundary: both classes get confident regions
+    z = plot.evaluate("el => el.data[0].z.flat()")
+    assert min(z) < 0.2 and max(z) > 0.8
+    screenshot(page, "decision-boundary")

@@ -18,6 +18,7 @@ import { createHistograms } from "../components/histograms.js";
 import { createFilters } from "../components/filters.js";
 import { createEvaluation } from "../components/evaluation.js";
 import { createDrawPanel } from "../components/drawpanel.js";
+import { createBoundary } from "../components/boundary.js";
 
 function panel(key, testid, ...children) {
   return h("section", { class: "panel", testid }, h("h2", { i18n: key }, t(key)), ...children);
@@ -52,7 +53,9 @@ export async function mountPlayground(root) {
   const histBox = h("div", { class: "card" });
   const filterBox = h("div", { class: "card" });
   const evalBox = h("div", { class: "card wide" });
+  const boundaryBox = h("div", { class: "card", testid: "boundary-card" });
   const drawBox = h("div");
+  const drawPanel = panel("panel.draw", "draw-panel", drawBox);
 
   root.append(h("div", { class: "playground", testid: "playground-view" },
     h("div", { class: "top-grid" },
@@ -60,8 +63,15 @@ export async function mountPlayground(root) {
         h("label", { class: "field inline input-row" }, h("span", { class: "field-label", i18n: "builder.input" }, t("builder.input")), inputSelect),
         builderBox),
       panel("panel.training", "training-panel", settingsBox, runBox, h("div", { class: "btn-row share" }, copyBtn))),
-    panel("panel.live", "live-panel", h("div", { class: "live-grid" }, lossBox, accBox, historyBox, histBox, filterBox, evalBox)),
-    panel("panel.draw", "draw-panel", drawBox)));
+    panel("panel.live", "live-panel", h("div", { class: "live-grid" }, lossBox, accBox, boundaryBox, historyBox, histBox, filterBox, evalBox)),
+    drawPanel));
+
+  // 2-D toy sets get a decision-boundary map instead of the digit pad.
+  const isToy = (name) => meta.datasets.find((d) => d.name === name)?.kind === "toy";
+  function showDatasetViews() {
+    boundaryBox.hidden = !isToy(datasetName);
+    drawPanel.hidden = isToy(datasetName);
+  }
 
   const classLabel = (i) => (datasetName === "fashion_mnist" ? t(`fashion.${i}`) : String(i));
 
@@ -124,6 +134,7 @@ export async function mountPlayground(root) {
       }
       datasetName = name;
       setInputShape(inputShape);
+      showDatasetViews();
       changed();
     },
   });
@@ -145,6 +156,8 @@ export async function mountPlayground(root) {
   const filters = createFilters(filterBox);
   const evaluation = createEvaluation(evalBox, { classLabel });
   createDrawPanel(drawBox, { classLabel });
+  const boundary = createBoundary(boundaryBox);
+  showDatasetViews();
 
   // Live views follow the bus. An evaluation is fetched after an epoch only if the server did
   // not push one, so the confusion matrix appears either way.
@@ -169,7 +182,11 @@ export async function mountPlayground(root) {
     if (conv >= 0) send({ type: "filters", layer: conv });
   });
   bus.on("run:new", (r) => { runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(); accChart.reset(); hist.reset(); filters.reset(); evaluation.reset(); });
+  bus.on("run:new", (r) => (isToy(r.config?.dataset) ? boundary.start(r.id) : boundary.reset()));
+  bus.on("run:steps", () => boundary.refresh());
+  bus.on("run:ended", () => boundary.refresh(true));
   bus.on("run:steps", (pts) => lossChart.addPoints(pts));
+  bus.on("run:epoch", () => boundary.refresh(true));
   bus.on("run:epoch", (e) => { accChart.addEpoch(e); clearTimeout(evalTimer); evalTimer = setTimeout(fetchEval, 1500); });
   bus.on("run:activations", (d) => hist.update(d));
   bus.on("run:filters", (d) => filters.update(d));
@@ -199,6 +216,7 @@ export async function mountPlayground(root) {
     if (cfg.training) settings.set(cfg.training);
     datasetName = settings.get().dataset;
     setInputShape(cfg.spec.input_shape);
+    showDatasetViews();
     specName = cfg.spec.name || presetName || "custom";
     init = cfg.init ?? null;
     modelBar.setInit(init);

@@ -126,6 +126,24 @@ def test_predict_points_and_bad_inputs(client, finished) -> None:
     assert r.status_code == 422 and "exactly one" in r.json()["error"]["message"]
 
 
+def test_toy_points_are_the_training_points(client, finished) -> None:
+    from nnplayground.engine.data import make_toy
+    from nnplayground.server.services.datasets import TOY_NOISE
+
+    cfg = finished["config"]
+    body = client.get(f"/api/runs/{finished['id']}/points", params={"limit": 50}).json()
+    x, y = make_toy(cfg["dataset"], n=cfg["train_size"], noise=TOY_NOISE, seed=cfg["seed"])
+    assert np.allclose(body["x"], x[:50]) and body["y"] == y[:50].tolist()
+    r = client.get(f"/api/runs/{finished['id']}/points", params={"limit": 0})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "limit"
+    assert client.get("/api/runs/424242/points").status_code == 404
+
+
+def test_image_runs_have_no_points(client, mnist_run) -> None:
+    r = client.get(f"/api/runs/{mnist_run['id']}/points")
+    assert r.status_code == 409 and "mnist" in r.json()["error"]["message"]
+
+
 @pytest.fixture(scope="module")
 def mnist_run(client) -> dict:
     body = copy.deepcopy(LONG_RUN)

@@ -3,7 +3,9 @@ predict against the live weights, save as a model."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from ..deps import ManagerDep, ModelsDep, SettingsDep
 from ..errors import ApiError
@@ -12,7 +14,7 @@ from ..schemas.common import ERRORS
 from ..schemas.models import ModelInfo, ModelSave
 from ..schemas.predict import Evaluation, Prediction, PredictRequest
 from ..schemas.runs import Run, RunCreate, RunSummary, RunUpdate
-from ..services import predict, probes, runconfig
+from ..services import datasets, predict, probes, runconfig
 from ..services.models import check_name
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
@@ -75,6 +77,17 @@ def evaluate(run_id: int, manager: ManagerDep) -> SafeJSONResponse:
     data = run.data
     return SafeJSONResponse(manager.infer(
         run_id, lambda m: probes.evaluate(m, data.x_test, data.y_test, len(data.classes))))
+
+
+@router.get("/{run_id}/points", responses=ERRORS)
+def points(run_id: int, manager: ManagerDep,
+           limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict:
+    """Training points of a 2-D toy-data run, for the decision-boundary map."""
+    cfg = manager.get(run_id, history=False)["config"]
+    try:
+        return datasets.toy_points(cfg["dataset"], cfg["train_size"], cfg["seed"], limit)
+    except ValueError as exc:
+        raise ApiError(409, "not_toy", str(exc), field="dataset") from None
 
 
 @router.post("/{run_id}/predict", responses={200: {"model": Prediction}, **ERRORS})

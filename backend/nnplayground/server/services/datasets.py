@@ -55,3 +55,12 @@ def load(name: str, train_size: int, test_size: int, input_shape: list[int],
                          f"but {name} samples have {size} (use {list(info.input_shape)})")
     shape = (-1, *input_shape)
     return RunData(x.reshape(shape), y, xt.reshape(shape), yt, list(info.classes), info.kind)
+
+
+def toy_points(name: str, train_size: int, seed: int, limit: int) -> dict[str, list]:
+    """The first ``limit`` training points of a toy-data run, regenerated from its config
+    (the same call as ``load``), so they are there after a restart too."""
+    if dataset_info(name).kind != "toy":
+        raise ValueError(f"dataset {name!r} is not a 2-D toy set: it has no points to plot")
+    x, y = make_toy(name, n=max(train_size, 2), noise=TOY_NOISE, seed=seed)
+    return {"x": x[:limit].tolist(), "y": y[:limit].tolist()}
