@@ -2,6 +2,18 @@
 import { h, clear, grayToCanvas } from "../dom.js";
 import { t } from "../i18n.js";
 
+/** {shape: [m, h, w], data: base64 bytes} -> m maps of h rows of 0..255 (each map's own scale). */
+function decodeMaps({ shape: [m, hgt, w], data }) {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const maps = [];
+  for (let k = 0; k < m; k++) {
+    const rows = [];
+    for (let r = 0; r < hgt; r++) rows.push(Array.from(bytes.subarray((k * hgt + r) * w, (k * hgt + r + 1) * w)));
+    maps.push(rows);
+  }
+  return maps;
+}
+
 /** createPredictView(el, {classLabel(i)}) -> {update(prediction), reset()} */
 export function createPredictView(el, { classLabel }) {
   const seen = h("canvas", { class: "seen", testid: "seen-image", width: 112, height: 112 });
@@ -52,9 +64,9 @@ export function createPredictView(el, { classLabel }) {
       if (p.input) grayToCanvas(seen, p.input, { scale: 4 });
       clear(maps);
       for (const layer of p.layers || []) {
-        if (!layer.feature_maps?.length) continue;
+        if (!layer.feature_maps) continue;
         mapsTitle.hidden = false;
-        const cells = layer.feature_maps.slice(0, 16).map((fm) => grayToCanvas(h("canvas", { class: "fmap" }), fm, { scale: Math.max(1, Math.floor(48 / fm.length)) }));
+        const cells = decodeMaps(layer.feature_maps).slice(0, 16).map((fm) => grayToCanvas(h("canvas", { class: "fmap" }), fm, { scale: Math.max(1, Math.floor(48 / fm.length)) }));
         const typeKey = `layer.${layer.type}`;
         maps.append(h("div", { class: "fmap-layer", testid: `feature-maps-${layer.index}` },
           h("div", { class: "panel-sub" }, `${layer.index}: `, h("span", { i18n: typeKey }, t(typeKey)), ` ${JSON.stringify(layer.shape || "")}`),

@@ -34,14 +34,19 @@ class PredictRequest(BaseModel):
         return self
 
 
+class FeatureMaps(BaseModel):
+    """The first maps of a conv-shaped output, as bytes (see probes.maps_as_bytes)."""
+
+    shape: list[int]  # [maps, h, w]
+    data: str  # base64 of maps*h*w uint8, row-major, each map scaled 0..255 over its range
+    range: list[list[float]]  # [min, max] of every map
+
+
 class LayerActivation(BaseModel):
     index: int
     type: str
     shape: list[int]
-    # (maps, h, w) integers 0..255, each map scaled over its own [min, max] ...
-    feature_maps: list | None = None
-    # ... and those [min, max] pairs, one per map, to read the real values back.
-    feature_range: list[list[float]] | None = None
+    feature_maps: FeatureMaps | None = None
     values: list | None = None
 
 

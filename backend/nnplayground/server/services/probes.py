@@ -3,6 +3,7 @@ per-layer activations of one prediction, and evaluation (confusion matrix + mist
 
 from __future__ import annotations
 
+import base64
 import math
 from typing import Any
 
@@ -67,17 +68,19 @@ def filters(model: Any, index: int) -> dict[str, Any]:
             "max": float(k.max()), "kernels": k.tolist()}
 
 
-def _maps_as_bytes(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each map scaled to integers 0..255 over its own [min, max], plus those ranges.
+def maps_as_bytes(maps: np.ndarray) -> dict[str, Any]:
+    """Feature maps as base64 bytes: each map scaled to 0..255 over its own [min, max].
 
-    A map is shown normalised to its own range anyway, and JSON prints small integers
-    several times faster than floats: this keeps /predict with feature maps within a few ms.
+    A map is shown normalised to its own range anyway; one base64 string costs microseconds
+    where thousands of JSON numbers cost milliseconds (it keeps /predict within ~5 ms).
+    ``range`` gives every map's [min, max] so the real values can be read back.
     """
     lo = maps.min(axis=(1, 2), keepdims=True)
     hi = maps.max(axis=(1, 2), keepdims=True)
     scale = 255.0 / np.maximum(hi - lo, 1e-12)
     scaled = np.rint((maps - lo) * scale).astype(np.uint8)
-    return scaled, rounded(np.concatenate([lo, hi], axis=1).reshape(-1, 2))
+    return {"shape": list(maps.shape), "data": base64.b64encode(scaled.tobytes()).decode(),
+            "range": rounded(np.concatenate([lo, hi], axis=1).reshape(-1, 2))}
 
 
 def trace_layers(model: Any, x: np.ndarray) -> list[dict[str, Any]]:
@@ -88,7 +91,7 @@ def trace_layers(model: Any, x: np.ndarray) -> list[dict[str, Any]]:
         a = out[0]
         row: dict[str, Any] = {"index": i, "type": layer_type(layer), "shape": list(a.shape)}
         if a.ndim == 3:
-            row["feature_maps"], row["feature_range"] = _maps_as_bytes(a[:MAX_MAPS])
+            row["feature_maps"] = maps_as_bytes(a[:MAX_MAPS])
         else:
             row["values"] = rounded(a.ravel()[:MAX_VALUES])
         rows.append(row)
