@@ -119,7 +119,9 @@ async def _run_session(ws: WebSocket, client: Client, manager: Any, run: Any,
         return
     await _send(ws, client, "hello", run_id, {"protocol": PROTOCOL_VERSION,
                                               "version": __version__, "rate": client.rate})
-    await _send(ws, client, "state", run_id, state)
+    # A long run's full history is large: encode it off the event loop.
+    state_json = await run_in_threadpool(dumps, state)
+    await ws.send_text(client.envelope("state", run_id, state_json))
 
     async def on_message(msg: dict) -> None:
         if _set_rate(client, msg):
