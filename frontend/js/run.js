@@ -135,8 +135,8 @@ export async function start(body) {
   return run;
 }
 
-// An action's HTTP answer can be older than a status message that already arrived on the
-// socket (pause/resume take effect at the next batch), so the state is re-read shortly after.
+// Pause/resume/stop take effect at the next batch end, which the socket reports; the state is
+// also re-read shortly after each action, for when the socket is down.
 async function reconcile(me) {
   if (current !== me) return;
   try {
@@ -151,9 +151,10 @@ async function act(fn) {
   const me = current;
   if (!me) return;
   try {
-    const run = await fn(me.id);
-    if (run && current === me) setStatus(run.status, run);
-    for (const ms of [300, 1200]) setTimeout(() => reconcile(me), ms);
+    // The answer itself is not applied: it is often older than the socket's status message
+    // (which can even arrive first), and applying it would move status and step backwards.
+    await fn(me.id);
+    for (const ms of [150, 600, 1500]) setTimeout(() => reconcile(me), ms);
   } catch (e) {
     showError(e);
   }

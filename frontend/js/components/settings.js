@@ -4,7 +4,7 @@ import { t, has } from "../i18n.js";
 
 export const DEFAULT_TRAINING = {
   dataset: "mnist", train_size: 2000, test_size: 500,
-  optimizer: { name: "adam" }, lr: 0.001, weight_decay: 0, batch_size: 100, epochs: 2, seed: 0,
+  optimizer: { name: "adam" }, lr: 0.001, lr_decay: 1, weight_decay: 0, batch_size: 100, epochs: 2, seed: 0,
 };
 
 function num(testid, value, step = "any", min = null) {
@@ -25,6 +25,8 @@ export function createSettings(el, { meta, onChange, onDataset }) {
   const optimizer = h("select", { testid: "optimizer-select" }, meta.optimizers.map((o) => h("option", { value: o.name }, o.name)));
   const lr = num("lr-input", DEFAULT_TRAINING.lr);
   const wd = num("weight-decay", DEFAULT_TRAINING.weight_decay, "any", 0);
+  // Multiplies the learning rate after each epoch (SimpleConvNet's preset uses 0.4).
+  const lrDecay = h("input", { type: "number", step: "any", min: "0", max: "1", value: "1", testid: "lr-decay", class: "num" });
   const batch = num("batch-size", DEFAULT_TRAINING.batch_size, 1, 1);
   const epochs = num("epochs", DEFAULT_TRAINING.epochs, 1, 1);
   const seed = num("seed", DEFAULT_TRAINING.seed, 1, 0);
@@ -49,7 +51,7 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     for (const [k, inp] of Object.entries(hyperInputs)) if (inp.value !== "") opt[k] = Number(inp.value);
     return {
       dataset: dataset.value, train_size: Number(trainSize.value), test_size: Number(testSize.value),
-      optimizer: opt, lr: Number(lr.value), weight_decay: Number(wd.value),
+      optimizer: opt, lr: Number(lr.value), lr_decay: Number(lrDecay.value), weight_decay: Number(wd.value),
       batch_size: Number(batch.value), epochs: Number(epochs.value), seed: Number(seed.value),
     };
   }
@@ -63,6 +65,7 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     if (meta.optimizers.some((o) => o.name === optName)) optimizer.value = optName;
     lr.value = c.optimizer?.lr ?? c.lr ?? DEFAULT_TRAINING.lr;
     wd.value = c.weight_decay;
+    lrDecay.value = c.lr_decay ?? 1;
     batch.value = c.batch_size;
     epochs.value = c.epochs;
     seed.value = c.seed;
@@ -72,7 +75,7 @@ export function createSettings(el, { meta, onChange, onDataset }) {
   el.append(h("div", { class: "settings", testid: "training-settings" },
     labelled("train.dataset", dataset), labelled("train.train_size", trainSize), labelled("train.test_size", testSize),
     labelled("train.optimizer", optimizer), labelled("train.lr", lr), labelled("train.weight_decay", wd),
-    hyper,
+    hyper, labelled("train.lr_decay", lrDecay),
     labelled("train.batch_size", batch), labelled("train.epochs", epochs), labelled("train.seed", seed)));
   el.addEventListener("change", () => onChange(get()));
   optimizer.addEventListener("change", () => { renderHyper(); onChange(get()); });
