@@ -25,12 +25,28 @@ LABS = {
     "nielsen": ("lab-plot-nielsen", None),
 }
 
-# True once the chart holds at least one trace with a drawn point.
-HAS_POINTS = """(id) => {
+# True once the chart has RENDERED at least MIN_POINTS points.  Plotly's calcdata is what it
+# computed at its last draw; el.data would also count points pushed into arrays that were never
+# drawn (a lab that grows its arrays in place showed only its first point that way).
+MIN_POINTS = 3
+HAS_POINTS = """([id, n]) => {
   const el = document.querySelector(`[data-testid="${id}"]`);
-  if (!el || !el.classList.contains('js-plotly-plot') || !el.data) return false;
-  return el.data.some((t) => (t.x && t.x.length > 0) || (t.z && t.z.length > 0)
-                             || (t.y && t.y.length > 0));
+  if (!el || !el.classList.contains('js-plotly-plot') || !el.calcdata) return false;
+  const real = (v) => v !== undefined && v !== false && v !== null && !Number.isNaN(v);
+  let count = 0;
+  for (const cd of el.calcdata) for (const p of cd) {
+    if (p.z && p.z.length) count += n;  // a heatmap or contour is drawn whole
+    else if ((real(p.x) && real(p.y)) || real(p.s)) count += 1;
+  }
+  return count >= n;
+}"""
+
+# True when every point the chart's traces hold has been drawn (rendered calcdata as long as
+# the data arrays): catches views that grow arrays in place without making Plotly redraw.
+ALL_DRAWN = """(id) => {
+  const el = document.querySelector(`[data-testid="${id}"]`);
+  return el.data.every((t, i) => !Array.isArray(t.x) || t.type === 'heatmap'
+                                 || t.type === 'contour' || el.calcdata[i].length >= t.x.length);
 }"""
 
 TIMINGS: dict[str, float] = {}
@@ -42,7 +58,7 @@ def test_lab_draws_its_first_result(page, lab: str) -> None:
     t0 = time.monotonic()
     page.goto(f"/#/labs/{lab}")
     page.wait_for_selector(f'[data-testid="lab-{lab}"]')
-    page.wait_for_function(HAS_POINTS, arg=plot, timeout=45_000)
+    page.wait_for_function(HAS_POINTS, arg=[plot, MIN_POINTS], timeout=45_000)
     TIMINGS[lab] = time.monotonic() - t0
     assert "error" not in (page.get_attribute(f'[data-testid="lab-status-{lab}"]', "class") or "")
     text = page.get_by_test_id(f"lab-{lab}").inner_text()
@@ -53,12 +69,14 @@ def test_lab_draws_its_first_result(page, lab: str) -> None:
         button = page.get_by_test_id(stop)
         if button.is_enabled():
             button.click()
+    page.wait_for_function(ALL_DRAWN, arg=plot, timeout=10_000)
     print(f"\n{lab}: first result drawn after {TIMINGS[lab]:.2f} s")
 
 
 def test_race_click_on_the_surface_moves_the_start(page) -> None:
     page.goto("/app/js/labs/view.html#optimizer_race&lang=ja")
-    page.wait_for_function(HAS_POINTS, arg="lab-plot-optimizer_race", timeout=20_000)
+    page.wait_for_function(HAS_POINTS, arg=["lab-plot-optimizer_race", MIN_POINTS],
+                           timeout=20_000)
     assert page.get_by_text("最適化手法の比較").count() >= 1  # Japanese by default
     page.get_by_test_id("race-lr-sgd").fill("-1")
     page.get_by_test_id("race-run").click()
@@ -94,5 +112,5 @@ def test_perceptron_gates_and_xor(page) -> None:
     page.wait_for_function("() => document.querySelector('[data-testid=pc-verdict]')"
                            ".innerText.includes('not linearly separable')")
     assert "XOR" in verdict.inner_text()
-    page.wait_for_function(HAS_POINTS, arg="lab-plot-perceptron-toy", timeout=30_000)
+    page.wait_for_function(HAS_POINTS, arg=["lab-plot-perceptron-toy", MIN_POINTS], timeout=30_000)
     screenshot(page, "lab-perceptron-xor")

@@ -145,10 +145,13 @@ const BASE_LAYOUT = {
   paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", legend: { orientation: "h", y: -0.2 },
 };
 
+let revision = 0;
 export function chart(el, data, layout = {}, config = {}) {
   const P = window.Plotly;
   if (!P) throw new Error("Plotly is not loaded");
-  return P.react(el, data, { ...BASE_LAYOUT, ...layout },
+  // Labs grow their arrays in place; Plotly.react skips arrays it has seen before unless
+  // datarevision changes, so every call carries a new one.
+  return P.react(el, data, { ...BASE_LAYOUT, ...layout, datarevision: ++revision },
     { responsive: true, displaylogo: false, ...config });
 }
 
