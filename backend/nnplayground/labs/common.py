@@ -42,7 +42,10 @@ def mlp_spec(hidden: list[int], *, init: Any = "he", activation: str = "relu",
     for units in hidden:
         stack.append({"type": "dense", "units": units, "init": init})
         if batchnorm:
-            stack.append({"type": "batchnorm"})
+            # The book's BatchNormalization adds 10e-7 to the variance.  With the engine's
+            # default 1e-5, tiny init scales (std 1e-4 gives variances ~1e-6) are not
+            # normalised and BN stalls where the book's figure shows it learning.
+            stack.append({"type": "batchnorm", "eps": 1e-6})
         stack.append({"type": activation})
         if dropout > 0:
             stack.append({"type": "dropout", "rate": dropout})
