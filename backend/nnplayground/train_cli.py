@@ -150,7 +150,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     try:
         model, settings = _build(args)
-        if len(model.input_shape) not in (1, 3) or int(np.prod(model.input_shape)) != 784:
+        if tuple(model.input_shape) not in ((784,), (1, 28, 28)):
             raise UsageError(
                 f"input_shape {list(model.input_shape)} does not fit 28×28 images; "
                 "use [784] or [1, 28, 28]"

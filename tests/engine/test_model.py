@@ -346,3 +346,31 @@ def test_add_builds_incrementally_and_sigmoid_bce_accuracy() -> None:
     assert model.evaluate(x, y)["accuracy"] > 0.95
     proba = model.predict_proba(x)
     assert proba.shape == (200, 1) and np.all((proba > 0) & (proba < 1))
+
+
+def test_add_to_a_built_model_trains_the_new_layer() -> None:
+    from nnplayground.engine import SpecError
+    from nnplayground.engine.layers import Dense
+
+    model = Sequential([Dense(8)], input_shape=[4], rng=0)
+    model.add(Dense(3))
+    assert model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
+    model.compile("sgd", "softmax_cross_entropy")
+    x = np.random.default_rng(1).random((5, 4), dtype=np.float32)
+    before = model.layers[1].W.value.copy()
+    model.train_step(x, np.array([0, 1, 2, 0, 1]))
+    assert not np.array_equal(before, model.layers[1].W.value)
+    with pytest.raises(SpecError) as err:
+        model.add({"type": "conv2d", "filters": 2, "kernel_size": 3})
+    assert err.value.index == 2
+
+
+def test_train_step_reports_the_loss_before_the_update_weight_decay_included() -> None:
+    from nnplayground.engine.layers import Dense
+
+    model = Sequential([Dense(3)], input_shape=[4], rng=0)
+    model.compile({"name": "sgd", "lr": 0.5, "weight_decay": 0.5}, "softmax_cross_entropy")
+    x = np.random.default_rng(1).random((6, 4), dtype=np.float32)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    expected = model.evaluate(x, y)["loss"]
+    assert model.train_step(x, y) == pytest.approx(expected, rel=1e-5)

@@ -75,7 +75,6 @@ class Layer:
     get_config() -> {"type": ..., **constructor args} JSON-safe; ``LAYERS.create`` inverts it
     """
 
-    type_name: ClassVar[str] = ""  # set by @LAYERS.register via registry_name
     # False for layers whose backward raises (Step): lets a model refuse to train early.
     differentiable: ClassVar[bool] = True
 

@@ -40,9 +40,6 @@ class Workspace:
             self._arrays[name] = arr
         return arr
 
-    def clear(self) -> None:
-        self._arrays.clear()
-
 
 def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """Output length of a window sliding over ``size + 2*padding`` cells."""

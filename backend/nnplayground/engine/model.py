@@ -77,12 +77,17 @@ class Sequential:
     def add(self, layer: Layer | dict[str, Any]) -> Sequential:
         """Append a layer (instance or spec dict); built at once if the model already is."""
         layer = specs.layer_from_spec(layer, len(self.layers))
-        if self.built:
+        if not self.built:
+            self.layers.append(layer)
+            return self
+        try:
             self.output_shape = specs.build_layers(
                 [layer], self.output_shape, self.rng, self.dtype, max_params=None
             )
-            self._params = self._collect_params()
+        except SpecError as exc:  # build_layers numbered it 0; its place is at the end
+            raise exc.with_index(len(self.layers)) from None
         self.layers.append(layer)
+        self._link()
         return self
 
     def build(
@@ -101,6 +106,11 @@ class Sequential:
         self.output_shape = specs.build_layers(
             self.layers, self.input_shape, self.rng, self.dtype, max_params
         )
+        self._link()
+        return self
+
+    def _link(self) -> None:
+        """Collect the parameters and the backward path after the layers changed."""
         self._params = self._collect_params()
         # The data needs no gradient, so backprop stops at the first layer with parameters
         # (as torch does): for a convnet that skips the first conv's col2im every step.
@@ -108,7 +118,6 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             layer.needs_input_grad = i != first
         self._backprop = self.layers[first:][::-1]
-        return self
 
     def _collect_params(self) -> list[Parameter]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -228,12 +237,12 @@ class Sequential:
 
     def _train_batch(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
         out = self._forward(xb, training=True)
-        loss = float(self.loss.forward(out, yb))
+        loss = float(self.loss.forward(out, yb)) + self._penalty()  # both before the update
         grad = self.loss.backward()
         for layer in self._backprop:
             grad = layer.backward(grad)
         self.optimizer.step(self._params)
-        return loss + self._penalty(), out
+        return loss, out
 
     def train_step(self, xb: np.ndarray, yb: np.ndarray) -> float:
         """One forward/backward/update on a batch; returns the loss before the update."""

@@ -72,7 +72,6 @@ class Optimizer:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.weight_decay = wd
         self.state: dict[Parameter, State] = {}
-        self.iterations = 0
 
     @property
     def lr(self) -> float:
@@ -96,7 +95,6 @@ class Optimizer:
         }
 
     def step(self, params: list[Parameter]) -> None:
-        self.iterations += 1
         for param in params:
             grad = param.grad
             if self.weight_decay and param.decay:
@@ -116,7 +114,6 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all per-parameter state (e.g. after loading new weights)."""
         self.state.clear()
-        self.iterations = 0
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")

@@ -192,10 +192,9 @@ def estimate_memory_bytes(
         if layer.output_shape is None:
             continue
         total += 2 * int(np.prod(layer.output_shape)) * batch_size * itemsize
-        if layer_type(layer) in ("conv2d", "maxpool2d", "avgpool2d") and layer.input_shape:
-            cfg = layer.get_config()
-            k = cfg.get("kernel_size", cfg.get("pool_size", 1))
-            kh, kw = (k, k) if isinstance(k, int) else tuple(k)
+        # Only convs build columns; pooling works on strided views (layers/pooling.py).
+        if layer_type(layer) == "conv2d" and layer.input_shape:
+            kh, kw = layer.kernel_size
             _, oh, ow = layer.output_shape
             # im2col's column matrix and col2im's gradient of it, same size
             total += 2 * layer.input_shape[0] * kh * kw * oh * ow * batch_size * itemsize
