@@ -126,3 +126,11 @@ def test_manager_caps_concurrency_and_reports_failures() -> None:
     while b.status not in ("done", "error") and time.monotonic() < deadline:
         time.sleep(0.02)
     assert a.status == "done" and b.status == "error" and "boom" in (b.error or "")
+
+
+def test_too_many_waiting_lab_jobs_are_refused(client, monkeypatch) -> None:
+    from nnplayground.server.labs_jobs import MANAGER
+
+    monkeypatch.setattr(MANAGER, "waiting", lambda: 8)
+    r = client.post("/api/labs/jobs", json={"lab": "overfitting", "params": {"epochs": 1}})
+    assert r.status_code == 429 and "waiting" in r.json()["error"]["message"]

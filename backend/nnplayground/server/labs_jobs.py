@@ -47,12 +47,13 @@ class LabJob:
             self.events.append(Event(len(self.events) + 1, type_, data))
 
     def set_status(self, status: str) -> None:
-        self.status = status
         if status == "running":
             self.started = time.time()
         if status in TERMINAL:
             self.finished = time.time()
+        # The event first: a socket that sees a terminal status must find its event queued.
         self.emit("state", {"status": status})
+        self.status = status
 
     def events_after(self, seq: int) -> list[Event]:
         with self.lock:
@@ -130,17 +131,18 @@ class LabJobManager:
     def list(self) -> list[LabJob]:
         return sorted(self.jobs.values(), key=lambda j: j.created, reverse=True)
 
+    # list(...) copies the values in one step: another thread may add or prune jobs while a
+    # generator would still be walking the dict.
     def running(self) -> int:
-        return sum(1 for j in self.jobs.values() if j.status == "running")
+        return sum(1 for j in list(self.jobs.values()) if j.status == "running")
+
+    def waiting(self) -> int:
+        return sum(1 for j in list(self.jobs.values()) if j.status == "queued")
 
     def _prune(self) -> None:
         finished = [j for j in self.list() if j.status in TERMINAL]
         for job in finished[self.keep:]:
             del self.jobs[job.id]
-
-    def shutdown(self) -> None:
-        for job in list(self.jobs.values()):
-            job.stop_event.set()
 
 
 MANAGER = LabJobManager()

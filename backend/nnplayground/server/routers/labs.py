@@ -31,13 +31,13 @@ from .. import labs_schemas as S
 from ..errors import ApiError, not_found
 from ..jsonenc import clean
 from ..labs_jobs import MANAGER, TERMINAL, LabJob
+from .ws import accept_checked
 
 # Full paths, no router prefix: the HTTP routes and the WebSocket (under /ws) share this one
-# router, so the app includes just ``router``.  ``ws_router`` is the same object, for callers
-# that include them separately.
+# router, so the app includes just ``router``.
 P = "/api/labs"
+MAX_WAITING = 8  # queued lab jobs at once
 router = APIRouter(tags=["labs"])
-ws_router = router
 
 # Which function runs each background lab, and the schema its params must pass.
 JOBS: dict[str, tuple[type[BaseModel], Callable[..., Any]]] = {
@@ -102,6 +102,10 @@ def create_job(req: S.JobRequest) -> dict[str, Any]:
         raise ApiError(422, "invalid", f"unknown lab {req.lab!r}; choose one of: "
                        f"{', '.join(sorted(JOBS))}", "lab")
     schema, fn = JOBS[req.lab]
+    # Each queued job holds a thread until a slot frees: refuse rather than pile them up.
+    if MANAGER.waiting() >= MAX_WAITING:
+        raise ApiError(429, "busy", f"{MAX_WAITING} lab jobs are already waiting; stop one or "
+                       "wait for them to finish", "lab")
     try:
         params = schema.model_validate(req.params).model_dump()
     except ValidationError as exc:
@@ -146,7 +150,8 @@ def _envelope(job: LabJob, type_: str, seq: int, data: Any) -> dict[str, Any]:
 @router.websocket("/ws/labs/{job_id}")
 async def job_socket(ws: WebSocket, job_id: str) -> None:
     """Replays the job's events from the start, then follows it until it ends."""
-    await ws.accept()
+    if not await accept_checked(ws):  # the same Origin check as the run sockets
+        return
     job = MANAGER.get(job_id)
     if job is None:
         await ws.send_json({"v": 1, "type": "error", "run": job_id, "seq": 0,

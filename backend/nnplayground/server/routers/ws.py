@@ -81,7 +81,7 @@ def _set_rate(client: Client, msg: dict) -> bool:
     return True
 
 
-async def _accept(ws: WebSocket) -> bool:
+async def accept_checked(ws: WebSocket) -> bool:
     await ws.accept()
     if not origin_allowed(ws, ws.app.state.services.settings.allowed_origins):
         await ws.close(POLICY_VIOLATION, "origin not allowed")
@@ -91,7 +91,7 @@ async def _accept(ws: WebSocket) -> bool:
 
 @router.websocket("/ws/runs/{run_id}")
 async def run_stream(ws: WebSocket, run_id: int, rate: float = 10.0) -> None:
-    if not await _accept(ws):
+    if not await accept_checked(ws):
         return
     services = ws.app.state.services
     manager = services.manager
@@ -156,7 +156,7 @@ def _filters(model: Any, layer: Any) -> dict[str, Any]:
 
 @router.websocket("/ws/runs")
 async def all_runs(ws: WebSocket) -> None:
-    if not await _accept(ws):
+    if not await accept_checked(ws):
         return
     services = ws.app.state.services
     client = Client(max_queue=services.settings.ws_queue_size)

@@ -48,7 +48,10 @@ def load(name: str, train_size: int, test_size: int, input_shape: list[int],
     else:
         loader = load_mnist if name == "mnist" else load_fashion_mnist
         (x, y), (xt, yt) = loader(normalize=True, flatten=True)
-        x, y, xt, yt = x[:train_size], y[:train_size], xt[:test_size], yt[:test_size]
+        # Copies, not views: a view would pin the whole 60,000/10,000-image arrays in memory
+        # for as long as the run is kept.
+        x, y = x[:train_size].copy(), y[:train_size].copy()
+        xt, yt = xt[:test_size].copy(), yt[:test_size].copy()
     size = math.prod(x.shape[1:])
     if math.prod(input_shape) != size:
         raise ValueError(f"spec.input_shape {input_shape} holds {math.prod(input_shape)} values "
