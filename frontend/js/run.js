@@ -155,8 +155,10 @@ async function act(fn) {
     // (which can even arrive first), and applying it would move status and step backwards.
     await fn(me.id);
     for (const ms of [150, 600, 1500]) setTimeout(() => reconcile(me), ms);
+    return true;
   } catch (e) {
     showError(e);
+    return false;
   }
 }
 

@@ -79,7 +79,7 @@ export const STRINGS = {
   "train.optimizer": ["Optimizer", "最適化手法"],
   "train.lr": ["Learning rate", "学習率"],
   "train.weight_decay": ["Weight decay λ", "荷重減衰 (Weight decay) λ"],
-  "train.lr_decay": ["Learning-rate decay per epoch", "学習率の減衰（エポックごとの倍率）"],
+  "train.lr_decay": ["LR decay / epoch", "学習率の減衰率"],
   "train.batch_size": ["Mini-batch size", "ミニバッチサイズ"],
   "train.epochs": ["Epochs", "エポック数"],
   "train.seed": ["Seed", "乱数シード"],

@@ -59,7 +59,9 @@ export function createLossChart(el) {
       total = 0;
       count.textContent = "0";
       ranged = plotEl.data.length > 1; // overlays already give the axes something to fit
-      Plotly.react(plotEl, [current(), ...plotEl.data.slice(1)], layout(), PLOT_CONFIG);
+      const l = layout();
+      if (ranged) l.xaxis.autorange = l.yaxis.autorange = true; // else the first flush does it
+      Plotly.react(plotEl, [current(), ...plotEl.data.slice(1)], l, PLOT_CONFIG);
     },
     addOverlay(id, label, points) {
       if (overlays.includes(id)) return;

@@ -35,8 +35,9 @@ export function createPredictView(el, { classLabel }) {
     for (let i = 0; i < n; i++) {
       const fill = h("span", { class: "bar-fill" });
       const val = h("span", { class: "bar-val" }, "");
-      const row = h("div", { class: "bar-row", testid: `prob-bar-${i}` }, h("span", { class: "bar-label" }, classLabel(i)), h("span", { class: "bar-track" }, fill), val);
-      rows.push({ row, fill, val });
+      const label = h("span", { class: "bar-label" }, classLabel(i));
+      const row = h("div", { class: "bar-row", testid: `prob-bar-${i}` }, label, h("span", { class: "bar-track" }, fill), val);
+      rows.push({ row, fill, val, label });
       bars.append(row);
     }
   }
@@ -58,6 +59,7 @@ export function createPredictView(el, { classLabel }) {
         rows[i].fill.style.width = `${(v * 100).toFixed(1)}%`;
         rows[i].val.textContent = `${(v * 100).toFixed(1)}%`;
         rows[i].row.classList.toggle("top", i === p.top);
+        rows[i].label.textContent = classLabel(i); // MNIST and Fashion-MNIST both have 10 rows
       });
       top.textContent = classLabel(p.top);
       top.dataset.value = String(p.top);

@@ -24,7 +24,7 @@ export function createRunPanel(el, { buildRequest }) {
   const applyLr = b("run.apply_lr", "apply-lr", () => {
     const v = Number(liveLr.value);
     if (!(v > 0)) return showError({ message: t("run.bad_lr", { value: liveLr.value }) });
-    run.setLr(v).then(() => toast(t("run.lr_applied", { lr: v })));
+    run.setLr(v).then((ok) => ok && toast(t("run.lr_applied", { lr: v })));
   });
   const saveName = h("input", { type: "text", size: 10, testid: "run-save-name", "data-i18n-placeholder": "builder.save_name", placeholder: t("builder.save_name") });
   const saveBtn = b("run.save_model", "run-save", async () => {

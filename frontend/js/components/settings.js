@@ -78,7 +78,8 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     hyper, labelled("train.lr_decay", lrDecay),
     labelled("train.batch_size", batch), labelled("train.epochs", epochs), labelled("train.seed", seed)));
   el.addEventListener("change", () => onChange(get()));
-  optimizer.addEventListener("change", () => { renderHyper(); onChange(get()); });
+  // The change event then bubbles to the listener above, which reports it once.
+  optimizer.addEventListener("change", () => renderHyper());
   dataset.addEventListener("change", () => onDataset(dataset.value));
   const firstAvailable = meta.datasets.find((d) => d.available !== false);
   if (firstAvailable && !meta.datasets.some((d) => d.name === DEFAULT_TRAINING.dataset && d.available !== false)) dataset.value = firstAvailable.name;

@@ -201,7 +201,7 @@ export function jobControls(ui, labName, { start, progress, result, testid }) {
       error: (e) => showError(ui.status, e),
     });
     job = mine;
-    mine.done.finally(() => { if (job === mine) { runBtn.disabled = false; stopBtn.disabled = true; } });
+    mine.done.catch(() => {}).finally(() => { if (job === mine) { runBtn.disabled = false; stopBtn.disabled = true; } });
   }
   return { runBtn, stopBtn, go, close: () => job?.close(), elapsed: () => performance.now() - t0 };
 }
