@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..labs.base import Hooks, LabError
+from .jsonenc import dumps
 
 TERMINAL = ("done", "stopped", "error")
 
@@ -25,6 +26,8 @@ class Event:
     seq: int
     type: str  # state | progress | result | error
     data: Any
+    # Encoded once, in the lab's thread: sockets replay it without re-encoding on the loop.
+    data_json: str
 
 
 @dataclass
@@ -44,7 +47,7 @@ class LabJob:
 
     def emit(self, type_: str, data: Any) -> None:
         with self.lock:
-            self.events.append(Event(len(self.events) + 1, type_, data))
+            self.events.append(Event(len(self.events) + 1, type_, data, dumps(data)))
 
     def set_status(self, status: str) -> None:
         if status == "running":

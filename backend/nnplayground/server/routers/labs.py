@@ -29,7 +29,7 @@ from ...labs import (
 from ...labs.base import LabError
 from .. import labs_schemas as S
 from ..errors import ApiError, not_found
-from ..jsonenc import clean
+from ..jsonenc import clean, dumps
 from ..labs_jobs import MANAGER, TERMINAL, LabJob
 from .ws import accept_checked
 
@@ -143,8 +143,9 @@ def stop_job(job_id: str) -> dict[str, Any]:
     return job.summary()
 
 
-def _envelope(job: LabJob, type_: str, seq: int, data: Any) -> dict[str, Any]:
-    return {"v": 1, "type": type_, "run": job.id, "seq": seq, "data": clean(data)}
+def _envelope(job: LabJob, type_: str, seq: int, data_json: str) -> str:
+    """The runs' envelope around already-encoded data (see LabJob.emit)."""
+    return f'{{"v":1,"type":"{type_}","run":"{job.id}","seq":{seq},"data":{data_json}}}'
 
 
 @router.websocket("/ws/labs/{job_id}")
@@ -160,12 +161,12 @@ async def job_socket(ws: WebSocket, job_id: str) -> None:
         await ws.close(code=4404)
         return
     try:
-        await ws.send_json(_envelope(job, "hello", 0, job.summary()))
+        await ws.send_text(_envelope(job, "hello", 0, dumps(job.summary())))
         sent = 0
         while True:
             finished = job.status in TERMINAL  # read before draining: no event is missed
             for event in job.events_after(sent):
-                await ws.send_json(_envelope(job, event.type, event.seq, event.data))
+                await ws.send_text(_envelope(job, event.type, event.seq, event.data_json))
                 sent = event.seq
             if finished and not job.events_after(sent):
                 break
