@@ -37,11 +37,6 @@ class Hooks:
 QUIET = Hooks()
 
 
-def check_range(name: str, value: float, low: float, high: float) -> None:
-    if not (low <= value <= high):
-        raise LabError(f"{name} must be between {low} and {high}, got {value}", name)
-
-
 def check_int(name: str, value: int, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not (low <= value <= high):
         raise LabError(f"{name} must be an integer between {low} and {high}, got {value!r}",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...engine.data import DATASETS, dataset_info, load_fashion_mnist, load_mnist, make_toy
+from ...engine.data import dataset_info, load_fashion_mnist, load_mnist, make_toy
 
 TOY_NOISE = 0.1
 
@@ -23,18 +23,10 @@ class RunData:
     kind: str  # "image" or "toy"
 
 
-def names() -> list[str]:
-    return list(DATASETS)
-
-
 def check_available(name: str) -> None:
     info = dataset_info(name)
     if not info.available():
         raise ValueError(f"dataset {name!r} is not installed on this server")
-
-
-def natural_shape(name: str) -> list[int]:
-    return list(dataset_info(name).input_shape)
 
 
 def load(name: str, train_size: int, test_size: int, input_shape: list[int],

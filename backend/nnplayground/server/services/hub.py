@@ -145,9 +145,6 @@ class Hub:
     def has_subscribers(self, topic: object) -> bool:
         return bool(self._topics.get(topic))
 
-    def subscribers(self, topic: object) -> int:
-        return len(self._topics.get(topic, ()))
-
     def publish(self, topic: object, type_: str, run: int | None, data: Any,
                 layer: int | None = None) -> None:
         """Thread-safe.  A "step" ``data`` is {loss_sum, count, ...}, aggregated per client."""

@@ -74,7 +74,7 @@ def run_model(model: Any, image: np.ndarray, layers: bool = True) -> dict[str, A
                        "send 'points' instead", field="image")
     x = image.reshape(1, *shape).astype(np.float32)
     rows = probes.trace_layers(model, x) if layers else []
-    probs = _probs(model, x)
+    probs = probes.class_probs(model, x)
     return {"probs": probs[0], "top": int(probs[0].argmax()),
             "input": probes.rounded(image), "layers": rows,
             "server_ms": (time.perf_counter() - t0) * 1000}
@@ -87,14 +87,6 @@ def model_input_shape(model: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
-def _probs(model: Any, x: np.ndarray) -> np.ndarray:
-    p = np.asarray(model.predict_proba(x), dtype=np.float64)
-    if p.ndim == 1 or p.shape[1] == 1:
-        p1 = p.reshape(-1, 1)
-        p = np.hstack([1 - p1, p1])
-    return p
-
-
 def run_points(model: Any, points: list[list[float]]) -> dict[str, Any]:
     """Class probabilities for 2-D points (toy data sets: the decision-boundary map)."""
     x = np.asarray(points, dtype=np.float32)
@@ -104,5 +96,5 @@ def run_points(model: Any, points: list[list[float]]) -> dict[str, Any]:
                    f"{list(x.shape)}", "points")
     if not np.isfinite(x).all():
         raise _bad("points contain NaN or infinite values", "points")
-    probs = _probs(model, x.reshape(-1, *shape))
+    probs = probes.class_probs(model, x.reshape(-1, *shape))
     return {"probs": probs.tolist(), "top": probs.argmax(axis=1).tolist()}

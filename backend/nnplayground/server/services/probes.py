@@ -9,15 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from ...engine.spec import layer_type
+
 BINS = 30
 MAX_MAPS = 16  # feature maps per layer sent with a prediction
 MAX_VALUES = 512  # values of a flat layer sent with a prediction
 MAX_FILTERS = 64
 N_MISTAKES = 12
-
-
-def layer_type(layer: Any) -> str:
-    return getattr(type(layer), "registry_name", type(layer).__name__.lower())
 
 
 def rounded(a: np.ndarray, decimals: int = 4) -> np.ndarray:
@@ -98,11 +96,17 @@ def trace_layers(model: Any, x: np.ndarray) -> list[dict[str, Any]]:
     return rows
 
 
-def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int) -> dict[str, Any]:
-    probs = np.asarray(model.predict_proba(x))
-    if probs.ndim == 1 or probs.shape[1] == 1:  # a single sigmoid unit: two classes
+def class_probs(model: Any, x: np.ndarray) -> np.ndarray:
+    """(N, classes) probabilities; a single sigmoid unit becomes two classes."""
+    probs = np.asarray(model.predict_proba(x), dtype=np.float64)
+    if probs.ndim == 1 or probs.shape[1] == 1:
         p1 = probs.reshape(-1)
         probs = np.stack([1 - p1, p1], axis=1)
+    return probs
+
+
+def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int) -> dict[str, Any]:
+    probs = class_probs(model, x)
     labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
     pred = probs.argmax(axis=1)
     n = max(classes, probs.shape[1])
