@@ -22,10 +22,7 @@ class SpecError(ValueError):
     """A model spec is wrong; ``index`` is the layer's position, ``field`` the bad key."""
 
     def __init__(self, message: str, index: int | None = None, field: str | None = None):
-        where = f"layer {index}" if index is not None else "model"
-        if field:
-            where += f", field {field!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(message)  # __str__ adds where; index may be filled in later
         self.message = message
         self.index = index
         self.field = field

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import Layer
+from .core import Layer, Parameter
 from .losses import LOSSES
+from .spec import layer_type
 
 TINY = 1e-30
 # Below this, both gradients are round-off around a true zero (e.g. a conv bias followed by
@@ -120,8 +121,7 @@ def check_gradients(
     analytic = {}
     for i, layer in enumerate(layers):
         for p in layer.parameters():
-            key = p.name if "." in p.name else f"layer {i} ({type(layer).registry_name}).{p.name}"
-            analytic[key] = (p, p.grad.copy())
+            analytic[param_key(i, layer, p)] = (p, p.grad.copy())
     errors = {
         key: relative_error(g, numerical_gradient(loss_value, p.value, eps))
         for key, (p, g) in analytic.items()
@@ -133,6 +133,11 @@ def check_gradients(
             v[...] = buffers[k]
         layer.needs_input_grad = needs
     return errors
+
+
+def param_key(index: int, layer: Layer, param: Parameter) -> str:
+    """How check_gradients names a parameter: "layer 0 (dense).W"."""
+    return f"layer {index} ({layer_type(layer)}).{param.name}"
 
 
 def _has_rng(layer: Layer) -> bool:

@@ -69,7 +69,7 @@ def layer_from_spec(item: Any, index: int) -> Layer:
     try:
         return cls(**params)
     except SpecError as exc:
-        raise SpecError(exc.message, index=index, field=exc.field) from None
+        raise exc.with_index(index) from None
     except (TypeError, ValueError) as exc:
         raise SpecError(str(exc), index=index, field=_field_in(str(exc), params)) from None
 
@@ -116,7 +116,7 @@ def build_layers(
         try:
             shape = layer.build(shape, rng, dtype)
         except SpecError as exc:
-            raise SpecError(exc.message, index=index, field=exc.field) from None
+            raise exc.with_index(index) from None
         except (TypeError, ValueError) as exc:
             raise SpecError(str(exc), index=index) from None
         if any(d < 1 for d in shape):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.gradcheck import check_gradients
+from ..engine.gradcheck import check_gradients, param_key
 from ..engine.model import Sequential
 from .base import LabError
 
@@ -45,8 +45,7 @@ def run(model: str = "two_layer_net", seed: int = 0, batch: int = 4) -> dict[str
     sizes = {}
     for i, layer in enumerate(net.layers):
         for p in layer.parameters():
-            key = p.name if "." in p.name else f"layer {i} ({type(layer).registry_name}).{p.name}"
-            sizes[key] = int(p.value.size)
+            sizes[param_key(i, layer, p)] = int(p.value.size)
     rows = [{"name": k, "relative_error": float(v), "size": sizes.get(k, int(x.size)),
              "ok": bool(v < TOLERANCE)} for k, v in errors.items()]
     return {"model": model, "spec": spec, "summary": net.summary(), "params": rows,
