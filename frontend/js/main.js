@@ -51,8 +51,10 @@ async function route() {
     await renderLabs(labsRoot, parts[1] ? decodeURIComponent(parts[1]) : null);
   } else {
     leaveLabs();
-    if (!playground) playground = await mountPlayground(playgroundRoot);
-    else playground.applyUrl();
+    // Keep the promise: a second route() while /api/meta loads must not mount it twice.
+    if (!playground) playground = mountPlayground(playgroundRoot);
+    else (await playground).applyUrl();
+    await playground;
   }
   applyI18n(document);
 }

@@ -4,8 +4,12 @@ import { t, getLang, onLangChange } from "../i18n.js";
 import { showError } from "../toast.js";
 
 let mounted = null; // {lab, handle, unsubs}
+// Bumped on every render or leave: a render still awaiting the lab modules gives up when
+// the user has moved on, instead of mounting a lab (and starting its job) out of sight.
+let generation = 0;
 
 function unmountLab() {
+  generation += 1;
   if (!mounted) return;
   for (const u of mounted.unsubs) u();
   try {
@@ -42,8 +46,10 @@ function card(lab) {
 /** Render the labs list or one lab into root. Returns an unmount function. */
 export async function renderLabs(root, labId) {
   unmountLab();
+  const mine = generation;
   clear(root);
   const labs = await loadLabs();
+  if (mine !== generation) return;
   if (!labId) {
     const cards = labs.map(card);
     root.append(h("section", { class: "panel", testid: "labs-view" },
