@@ -38,9 +38,11 @@ function text(obj) {
 function card(lab) {
   const title = h("h3", {}, text(lab.title));
   const summary = h("p", { class: "muted" }, text(lab.summary));
+  const chapterText = () => (/^\d/.test(String(lab.chapter ?? "")) ? t("labs.chapter", { n: lab.chapter }) : String(lab.chapter ?? ""));
+  const chapter = h("span", { class: "chapter" }, chapterText());
   const el = h("a", { class: "lab-card", href: `#/labs/${encodeURIComponent(lab.id)}`, testid: `lab-card-${lab.id}` },
-    h("span", { class: "chapter" }, /^\d/.test(String(lab.chapter ?? "")) ? t("labs.chapter", { n: lab.chapter }) : String(lab.chapter ?? "")), title, summary);
-  return { el, relabel: () => { title.textContent = text(lab.title); summary.textContent = text(lab.summary); } };
+    chapter, title, summary);
+  return { el, relabel: () => { chapter.textContent = chapterText(); title.textContent = text(lab.title); summary.textContent = text(lab.summary); } };
 }
 
 /** Render the labs list or one lab into root. Returns an unmount function. */
