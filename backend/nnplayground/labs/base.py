@@ -20,10 +20,13 @@ Report = Callable[[dict[str, Any]], None]
 class LabError(ValueError):
     """A lab parameter is out of range; ``field`` names it so the API can point at it."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid",
+                 params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code  # machine-readable, so the page can word it in the reader's language
+        self.params = params or {}
 
 
 @dataclass
@@ -35,13 +38,6 @@ class Hooks:
 
 
 QUIET = Hooks()
-
-
-def check_int(name: str, value: int, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not (low <= value <= high):
-        raise LabError(f"{name} must be an integer between {low} and {high}, got {value!r}",
-                       name)
-    return value
 
 
 def rounded(values: Any, digits: int = 4) -> list:

@@ -4,27 +4,31 @@ overfit_dropout.py).  300 training images, 784 → 100×6 → 10 ReLU, SGD lr 0.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from .base import QUIET, Hooks, LabError, check_int
+from pydantic import Field
+
+from .base import QUIET, Hooks
 from .common import accuracy, compile_classifier, mlp, mnist_subset, train_epochs
+from .registry import LabParams, lab
 
 
-def run(epochs: int = 201, weight_decay: float = 0.0, dropout: float = 0.0,
-        train_size: int = 300, test_size: int = 10000, batch_size: int = 100,
-        lr: float = 0.01, seed: int = 0, eval_every: int = 1,
+class Params(LabParams):
+    epochs: Annotated[int, Field(ge=1, le=500)] = 201
+    weight_decay: Annotated[float, Field(ge=0, le=10)] = 0.0
+    dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    train_size: Annotated[int, Field(ge=10, le=60000)] = 300
+    test_size: Annotated[int, Field(ge=10, le=10000)] = 10000
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    lr: Annotated[float, Field(gt=0, le=10)] = 0.01
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    eval_every: Annotated[int, Field(ge=1, le=500)] = 1
+
+
+@lab("overfitting", Params, section="6.4")
+def run(epochs: int, weight_decay: float, dropout: float, train_size: int, test_size: int,
+        batch_size: int, lr: float, seed: int, eval_every: int,
         hooks: Hooks = QUIET) -> dict[str, Any]:
-    check_int("epochs", epochs, 1, 500)
-    check_int("train_size", train_size, 10, 60000)
-    check_int("test_size", test_size, 10, 10000)
-    check_int("batch_size", batch_size, 1, 1000)
-    check_int("eval_every", eval_every, 1, 500)
-    if not 0 <= weight_decay <= 10:
-        raise LabError(f"weight_decay must be in [0, 10], got {weight_decay}", "weight_decay")
-    if not 0 <= dropout < 1:
-        raise LabError(f"dropout must be in [0, 1), got {dropout}", "dropout")
-    if not 0 < lr <= 10:
-        raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     x, y, xt, yt = mnist_subset(train_size, test_size)
     model = compile_classifier(mlp([100] * 6, init="he", dropout=dropout, seed=seed), "sgd", lr,
                              weight_decay=weight_decay)
