@@ -36,4 +36,4 @@ def test_batchnorm_learns_even_at_the_smallest_scale() -> None:
 def test_bad_scale_index() -> None:
     with pytest.raises(LabError) as err:
         run(scales=[16])
-    assert err.value.field == "scales"
+    assert err.value.field == "scales.0"  # the offending item

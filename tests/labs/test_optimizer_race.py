@@ -92,7 +92,7 @@ def test_divergence_stops_the_path_instead_of_overflowing() -> None:
 
 @pytest.mark.parametrize("kwargs, field", [
     ({"surface": "banana"}, "surface"), ({"steps": 0}, "steps"),
-    ({"lrs": {"sgd": -1.0}}, "lrs"), ({"optimizers": ["lbfgs"]}, "optimizers"),
+    ({"lrs": {"sgd": -1.0}}, "lrs.sgd"), ({"optimizers": ["lbfgs"]}, "optimizers.0"),
 ])
 def test_bad_parameters_name_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(LabError) as err:

@@ -32,4 +32,4 @@ def test_stop_is_honoured() -> None:
 def test_bad_rate() -> None:
     with pytest.raises(LabError) as err:
         run(lrs={"sgd": 0})
-    assert err.value.field == "lrs"
+    assert err.value.field == "lrs.sgd"

@@ -54,7 +54,7 @@ def test_mlp_learns_xor_and_streams_the_boundary() -> None:
 
 
 @pytest.mark.parametrize("kwargs, field", [({"dataset": "moons"}, "dataset"),
-                                           ({"hidden": [0]}, "hidden"),
+                                           ({"hidden": [0]}, "hidden.0"),
                                            ({"optimizer": "lbfgs"}, "optimizer")])
 def test_bad_parameters(kwargs: dict, field: str) -> None:
     with pytest.raises(LabError) as err:

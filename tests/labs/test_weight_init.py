@@ -60,4 +60,4 @@ def test_mnist_std001_stays_at_230_while_he_learns() -> None:
 def test_bad_init_names_the_field() -> None:
     with pytest.raises(LabError) as err:
         histograms(inits=["glorot"])
-    assert err.value.field == "inits"
+    assert err.value.field == "inits.0"

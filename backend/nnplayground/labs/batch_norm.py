@@ -6,32 +6,44 @@ of 16 weight scales np.logspace(0, −4, 16): the same net with and without Batc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field
 
-from .base import QUIET, Hooks, LabError, check_int
-from .common import accuracy, compile_classifier, mlp, mnist_subset, train_epochs
+from .base import QUIET, Hooks
+from .common import (
+    BatchSize,
+    Lr,
+    Seed,
+    TrainBatchParams,
+    accuracy,
+    compile_classifier,
+    mlp,
+    mnist_subset,
+    train_epochs,
+)
+from .registry import lab
 
 BOOK_SCALES = np.logspace(0, -4, num=16)
+ScaleIndex = Annotated[int, Field(ge=0, le=len(BOOK_SCALES) - 1)]
 
 
-def run(epochs: int = 20, scales: list[int] | None = None, train_size: int = 1000,
-        batch_size: int = 100, lr: float = 0.01, seed: int = 0,
-        hooks: Hooks = QUIET) -> dict[str, Any]:
-    """``scales`` are indices into the book's 16 scales (all of them by default), so a quick
-    run can pick a few and still match the book's panels."""
-    check_int("epochs", epochs, 1, 100)
-    check_int("train_size", train_size, batch_size, 10000)
-    check_int("batch_size", batch_size, 1, 1000)
+class Params(TrainBatchParams):
+    epochs: Annotated[int, Field(ge=1, le=100)] = 20
+    # Indices into the book's 16 scales (None: all of them), so a quick run can pick a few
+    # and still match the book's panels.
+    scales: Annotated[list[ScaleIndex], Field(min_length=1, max_length=16)] | None = None
+    train_size: Annotated[int, Field(ge=100, le=10000)] = 1000
+    batch_size: BatchSize = 100
+    lr: Lr = 0.01
+    seed: Seed = 0
+
+
+@lab("batch_norm", Params, section="6.3")
+def run(epochs: int, scales: list[int] | None, train_size: int, batch_size: int, lr: float,
+        seed: int, hooks: Hooks = QUIET) -> dict[str, Any]:
     picked = list(range(len(BOOK_SCALES))) if scales is None else list(scales)
-    if not picked:
-        raise LabError("pick at least one weight scale", "scales")
-    for i in picked:
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(BOOK_SCALES):
-            raise LabError(f"scale index must be 0..{len(BOOK_SCALES) - 1}, got {i!r}", "scales")
-    if not 0 < lr <= 10:
-        raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     x, y, _, _ = mnist_subset(train_size)
     panels = []
     for i in picked:

@@ -4,13 +4,34 @@ side-by-side training loop of its compare scripts."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 
 from ..engine.model import Sequential
 from ..engine.optimizers import OPTIMIZERS
-from .base import Hooks
+from .base import Hooks, LabError
+from .registry import LabParams
+
+# Parameter types several labs share (their bounds written once).
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
+OptimizerName = Literal["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+Lr = Annotated[float, Field(gt=0, le=10)]
+BatchSize = Annotated[int, Field(ge=1, le=1000)]
+
+
+class TrainBatchParams(LabParams):
+    """Parameters of a lab that draws mini-batches of ``batch_size`` from ``train_size``
+    images: a batch larger than the training set is a relation no single field can check."""
+
+    @model_validator(mode="after")
+    def _batch_fits(self) -> TrainBatchParams:
+        train, batch = self.train_size, self.batch_size  # type: ignore[attr-defined]
+        if batch > train:
+            raise LabError(f"batch_size ({batch}) must not exceed train_size ({train})",
+                           "batch_size", code="batch_exceeds_train", params={"train_size": train})
+        return self
 
 
 def mnist_subset(train_size: int, test_size: int = 0
@@ -85,8 +106,6 @@ def smooth(values: list[float], window: int = 10) -> list[float]:
             acc -= values[i - window]
         out.append(acc / min(i + 1, window))
     return out
-
-
 
 
 def train_side_by_side(models: dict[str, Sequential], x: np.ndarray, y: np.ndarray, *,

@@ -7,13 +7,15 @@ weight, which is exactly why backprop exists (the point of §5.7).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from ..engine.gradcheck import check_gradients, param_key
 from ..engine.model import Sequential
-from .base import LabError
+from .common import Seed
+from .registry import LabParams, lab
 
 MODELS: dict[str, dict[str, Any]] = {
     # TwoLayerNet shrunk from 784-50-10 to 16-10-3 so the check answers in a blink.
@@ -33,9 +35,14 @@ MODELS: dict[str, dict[str, Any]] = {
 TOLERANCE = 1e-6
 
 
-def run(model: str = "two_layer_net", seed: int = 0, batch: int = 4) -> dict[str, Any]:
-    if model not in MODELS:
-        raise LabError(f"unknown model {model!r}; choose one of: {', '.join(MODELS)}", "model")
+class Params(LabParams):
+    model: Literal[tuple(MODELS)] = "two_layer_net"  # type: ignore[valid-type]
+    seed: Seed = 0
+    batch: Annotated[int, Field(ge=1, le=64)] = 4
+
+
+@lab("gradient_check", Params, kind="instant", route="/gradient-check", section="5.7")
+def run(model: str, seed: int, batch: int) -> dict[str, Any]:
     spec = MODELS[model]
     rng = np.random.default_rng(seed)
     net = Sequential.from_config(spec, rng=np.random.default_rng(seed), dtype=np.float64)

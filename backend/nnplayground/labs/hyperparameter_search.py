@@ -9,36 +9,50 @@ meaningless, so the search cannot even see it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field, field_validator
 
-from .base import QUIET, Hooks, LabError, check_int
-from .common import accuracy, compile_classifier, mlp, mnist_train_only, train_epochs
+from .base import QUIET, Hooks, LabError
+from .common import (
+    BatchSize,
+    Seed,
+    accuracy,
+    compile_classifier,
+    mlp,
+    mnist_train_only,
+    train_epochs,
+)
+from .registry import LabParams, lab
 
-MAX_TRIALS = 200
+Exponent = Annotated[float, Field(ge=-12, le=1)]
 
 
-def _log_range(name: str, value: list[float]) -> tuple[float, float]:
-    if len(value) != 2 or not value[0] < value[1] or not -12 <= value[0] <= value[1] <= 1:
-        raise LabError(f"{name} must be [low, high] exponents with -12 <= low < high <= 1, "
-                       f"got {value}", name)
-    return float(value[0]), float(value[1])
+class Params(LabParams):
+    trials: Annotated[int, Field(ge=1, le=200)] = 100
+    epochs: Annotated[int, Field(ge=1, le=200)] = 50
+    train_size: Annotated[int, Field(ge=100, le=10000)] = 500
+    validation_rate: Annotated[float, Field(ge=0.05, le=0.5)] = 0.2
+    lr_exp: tuple[Exponent, Exponent] = (-6.0, -2.0)
+    wd_exp: tuple[Exponent, Exponent] = (-8.0, -4.0)
+    batch_size: BatchSize = 100
+    seed: Seed = 0
+
+    @field_validator("lr_exp", "wd_exp")
+    @classmethod
+    def _low_below_high(cls, value: tuple[float, float], info: Any) -> tuple[float, float]:
+        if not value[0] < value[1]:
+            raise LabError(f"{info.field_name} must be [low, high] exponents with low < high, "
+                           f"got {list(value)}", info.field_name, code="low_not_below_high")
+        return value
 
 
-def run(trials: int = 100, epochs: int = 50, train_size: int = 500,
-        validation_rate: float = 0.2, lr_exp: list[float] | None = None,
-        wd_exp: list[float] | None = None, batch_size: int = 100, seed: int = 0,
+@lab("hyperparameter_search", Params, section="6.5")
+def run(trials: int, epochs: int, train_size: int, validation_rate: float,
+        lr_exp: tuple[float, float], wd_exp: tuple[float, float], batch_size: int, seed: int,
         hooks: Hooks = QUIET) -> dict[str, Any]:
-    check_int("trials", trials, 1, MAX_TRIALS)
-    check_int("epochs", epochs, 1, 200)
-    check_int("train_size", train_size, 20, 10000)
-    check_int("batch_size", batch_size, 1, 1000)
-    if not 0.05 <= validation_rate <= 0.5:
-        raise LabError(f"validation_rate must be in [0.05, 0.5], got {validation_rate}",
-                       "validation_rate")
-    lr_lo, lr_hi = _log_range("lr_exp", lr_exp or [-6, -2])
-    wd_lo, wd_hi = _log_range("wd_exp", wd_exp or [-8, -4])
+    (lr_lo, lr_hi), (wd_lo, wd_hi) = lr_exp, wd_exp
     rng = np.random.default_rng(seed)
     x, y = mnist_train_only(train_size)
     order = rng.permutation(len(x))  # the book shuffles before splitting

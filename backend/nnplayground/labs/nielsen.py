@@ -10,13 +10,16 @@ tiny when saturated, so learning starts slowly; with cross-entropy that factor c
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from ..engine.model import Sequential
 from ..engine.optimizers import OPTIMIZERS
-from .base import QUIET, Hooks, LabError, check_int, rounded
+from .base import QUIET, Hooks, rounded
+from .common import Seed
+from .registry import LabParams, lab
 
 COSTS = {"quadratic": "mse", "cross_entropy": "sigmoid_bce"}
 
@@ -33,17 +36,22 @@ def _neuron(cost: str, w: float, b: float) -> Sequential:
     return model
 
 
-def cost_slowdown(w: float = 2.0, b: float = 2.0, x: float = 1.0, y: float = 0.0,
-                  lr: float = 0.15, epochs: int = 300) -> dict[str, Any]:
+Coordinate = Annotated[float, Field(ge=-20, le=20)]
+
+
+class CostParams(LabParams):
+    w: Coordinate = 2.0
+    b: Coordinate = 2.0
+    x: Coordinate = 1.0
+    y: Annotated[float, Field(ge=0, le=1)] = 0.0
+    lr: Annotated[float, Field(gt=0, le=10)] = 0.15
+    epochs: Annotated[int, Field(ge=1, le=2000)] = 300
+
+
+@lab("nielsen_cost", CostParams, kind="instant", route="/nielsen/cost", section="Nielsen 3")
+def cost_slowdown(w: float, b: float, x: float, y: float, lr: float,
+                  epochs: int) -> dict[str, Any]:
     """Both costs from the same start; per epoch the output a and the cost value."""
-    check_int("epochs", epochs, 1, 2000)
-    for name, v in (("w", w), ("b", b), ("x", x)):
-        if not np.isfinite(v) or abs(v) > 20:
-            raise LabError(f"{name} must be in [-20, 20], got {v}", name)
-    if not 0 <= y <= 1:
-        raise LabError(f"y must be in [0, 1], got {y}", "y")
-    if not 0 < lr <= 10:
-        raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     xb = np.array([[x]], dtype=np.float32)
     yb = np.array([[y]], dtype=np.float32)
     out: dict[str, Any] = {}
@@ -76,20 +84,21 @@ TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def approximate(target: str = "sine", hidden: int = 10, iterations: int = 3000,
-                lr: float = 0.05, points: int = 200, every: int = 50, seed: int = 0,
-                hooks: Hooks = QUIET) -> dict[str, Any]:
+class ApproximationParams(LabParams):
+    target: Literal[tuple(TARGETS)] = "sine"  # type: ignore[valid-type]
+    hidden: Annotated[int, Field(ge=1, le=200)] = 10
+    iterations: Annotated[int, Field(ge=1, le=20000)] = 3000
+    lr: Annotated[float, Field(gt=0, le=1)] = 0.05
+    points: Annotated[int, Field(ge=10, le=1000)] = 200
+    every: Annotated[int, Field(ge=1, le=5000)] = 50
+    seed: Seed = 0
+
+
+@lab("universal_approximation", ApproximationParams, section="Nielsen 4")
+def approximate(target: str, hidden: int, iterations: int, lr: float, points: int, every: int,
+                seed: int, hooks: Hooks = QUIET) -> dict[str, Any]:
     """Fit target on [0, 1] with one hidden sigmoid layer (full batch, Adam, MSE); streams the
     fitted curve every ``every`` iterations."""
-    if target not in TARGETS:
-        raise LabError(f"unknown target {target!r}; choose one of: {', '.join(TARGETS)}",
-                       "target")
-    check_int("hidden", hidden, 1, 200)
-    check_int("iterations", iterations, 1, 20000)
-    check_int("points", points, 10, 1000)
-    check_int("every", every, 1, 5000)
-    if not 0 < lr <= 1:
-        raise LabError(f"lr must be in (0, 1], got {lr}", "lr")
     x = np.linspace(0, 1, points, dtype=np.float32).reshape(-1, 1)
     y = TARGETS[target](x).astype(np.float32)
     spec = {"input_shape": [1], "layers": [

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from ..engine.core import Parameter
 from ..engine.optimizers import OPTIMIZERS
-from .base import LabError, rounded
+from .base import rounded
+from .common import OptimizerName
+from .registry import LabParams, lab
 
 Fn = Callable[[float, float], float]
 Grad = Callable[[float, float], tuple[float, float]]
@@ -106,29 +109,28 @@ def contour_grid(surface: Surface, n: int = 120) -> dict[str, Any]:
     return {"x": rounded(xs, 4), "y": rounded(ys, 4), "z": rounded(z, 5)}
 
 
-def race(surface: str = "book", start: tuple[float, float] | None = None,
-         steps: int | None = None,
-         lrs: dict[str, float] | None = None, optimizers: list[str] | None = None,
-         grid: bool = True) -> dict[str, Any]:
+Coordinate = Annotated[float, Field(ge=-100, le=100)]
+
+
+class Params(LabParams):
+    surface: Literal[tuple(SURFACES)] = "book"  # type: ignore[valid-type]
+    start: tuple[Coordinate, Coordinate] | None = None  # None: the surface's own start
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] | None = None
+    # Up to 100: the race's point is to show what a too-large rate does (it diverges).
+    lrs: dict[OptimizerName, Annotated[float, Field(gt=0, le=100)]] | None = None
+    optimizers: list[OptimizerName] | None = None
+    grid: bool = True
+
+
+@lab("optimizer_race", Params, kind="instant", route="/optimizer-race", section="6.1")
+def race(surface: str, start: tuple[float, float] | None, steps: int | None,
+         lrs: dict[str, float] | None, optimizers: list[str] | None,
+         grid: bool) -> dict[str, Any]:
     """Run every optimizer from the same start; the defaults are the book's figure."""
-    if surface not in SURFACES:
-        raise LabError(f"unknown surface {surface!r}; choose one of: {', '.join(SURFACES)}",
-                       "surface")
     s = SURFACES[surface]
     steps = s.steps if steps is None else steps
-    if not 1 <= steps <= MAX_STEPS:
-        raise LabError(f"steps must be between 1 and {MAX_STEPS}, got {steps}", "steps")
     chosen = optimizers or RACERS
-    for name in chosen:
-        if name not in RACERS:
-            raise LabError(f"unknown optimizer {name!r}; choose from {', '.join(RACERS)}",
-                           "optimizers")
     rates = {**s.lrs, **(lrs or {})}
-    for name, lr in rates.items():
-        if name not in RACERS:
-            raise LabError(f"unknown optimizer {name!r} in lrs", "lrs")
-        if not (0 < lr <= 100):
-            raise LabError(f"learning rate of {name} must be in (0, 100], got {lr}", "lrs")
     x0, y0 = start if start is not None else s.start
     paths = {name: run_path(s, name, rates[name], (x0, y0), steps) for name in chosen}
     out: dict[str, Any] = {

@@ -7,14 +7,16 @@ perceptron computes it; two layers do (the book: XOR = AND(NAND, OR)).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from ..engine.data import TOY_DATASETS, make_toy
 from ..engine.model import Sequential
-from .base import QUIET, Hooks, LabError, check_int, rounded
-from .common import compile_classifier
+from .base import QUIET, Hooks, rounded
+from .common import OptimizerName, Seed, compile_classifier
+from .registry import LabParams, lab
 
 # The book's parameters (§2.3): any (w1, w2, b) on the right side of the four points works.
 GATES: dict[str, tuple[float, float, float]] = {
@@ -35,11 +37,22 @@ def _perceptron_layer(weights: np.ndarray, bias: np.ndarray) -> Sequential:
     return model
 
 
+Weight = Annotated[float, Field(ge=-100, le=100)]
+
+
+class GateParams(LabParams):
+    w1: Weight
+    w2: Weight
+    b: Weight
+
+
+class NoParams(LabParams):
+    pass
+
+
+@lab("perceptron_gate", GateParams, kind="instant", route="/perceptron/gate", section="2.3")
 def gate(w1: float, w2: float, b: float) -> dict[str, Any]:
     """Truth table of one perceptron and which gate (if any) it implements."""
-    for name, v in (("w1", w1), ("w2", w2), ("b", b)):
-        if not np.isfinite(v) or abs(v) > 100:
-            raise LabError(f"{name} must be a finite number with |{name}| <= 100, got {v}", name)
     model = _perceptron_layer(np.array([[w1], [w2]]), np.array([b]))
     out = np.asarray(model.predict(INPUTS)).reshape(-1).astype(int).tolist()
     matches = [name for name, table in TRUTH.items() if table == out]
@@ -47,6 +60,8 @@ def gate(w1: float, w2: float, b: float) -> dict[str, Any]:
             "matches": matches}
 
 
+@lab("perceptron_xor", NoParams, kind="instant", route="/perceptron/xor", method="GET",
+     section="2.5")
 def xor_two_layers() -> dict[str, Any]:
     """NAND and OR side by side in layer 1, AND in layer 2."""
     nand, or_, and_ = GATES["nand"], GATES["or"], GATES["and"]
@@ -66,30 +81,26 @@ def _grid(n: int, lim: float) -> tuple[np.ndarray, np.ndarray]:
     return axis, np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
-def train_toy(dataset: str = "spiral", hidden: list[int] | None = None,
-              activation: str = "tanh", optimizer: str = "adam", lr: float = 0.03,
-              epochs: int = 200, n: int = 300, noise: float = 0.1, batch_size: int = 10,
-              grid: int = 40, every: int = 10, seed: int = 0,
-              hooks: Hooks = QUIET) -> dict[str, Any]:
+class ToyParams(LabParams):
+    dataset: Literal[tuple(TOY_DATASETS)] = "spiral"  # type: ignore[valid-type]
+    hidden: Annotated[list[Annotated[int, Field(ge=1, le=64)]], Field(max_length=6)] = [8, 8]
+    activation: Literal["tanh", "relu", "sigmoid", "leakyrelu"] = "tanh"
+    optimizer: OptimizerName = "adam"
+    lr: Annotated[float, Field(gt=0, le=10)] = 0.03
+    epochs: Annotated[int, Field(ge=1, le=2000)] = 200
+    n: Annotated[int, Field(ge=10, le=2000)] = 300
+    noise: Annotated[float, Field(ge=0, le=1)] = 0.1
+    batch_size: Annotated[int, Field(ge=1, le=2000)] = 10
+    grid: Annotated[int, Field(ge=10, le=80)] = 40
+    every: Annotated[int, Field(ge=1, le=500)] = 10
+    seed: Seed = 0
+
+
+@lab("toy_boundary", ToyParams, section="2.5")
+def train_toy(dataset: str, hidden: list[int], activation: str, optimizer: str, lr: float,
+              epochs: int, n: int, noise: float, batch_size: int, grid: int, every: int,
+              seed: int, hooks: Hooks = QUIET) -> dict[str, Any]:
     """An MLP on a toy set; every ``every`` epochs streams P(class 1) on a grid × grid mesh."""
-    if dataset not in TOY_DATASETS:
-        raise LabError(f"unknown dataset {dataset!r}; choose one of: {', '.join(TOY_DATASETS)}",
-                       "dataset")
-    hidden = [8, 8] if hidden is None else hidden
-    if len(hidden) > 6 or any(not isinstance(h, int) or not 1 <= h <= 64 for h in hidden):
-        raise LabError(f"hidden must be at most 6 layers of 1..64 units, got {hidden}", "hidden")
-    if activation not in ("tanh", "relu", "sigmoid", "leakyrelu"):
-        raise LabError(f"activation must be tanh, relu, sigmoid or leakyrelu, got {activation!r}",
-                       "activation")
-    check_int("epochs", epochs, 1, 2000)
-    check_int("n", n, 10, 2000)
-    check_int("grid", grid, 10, 80)
-    check_int("every", every, 1, 500)
-    check_int("batch_size", batch_size, 1, 2000)
-    if not 0 <= noise <= 1:
-        raise LabError(f"noise must be in [0, 1], got {noise}", "noise")
-    if not 0 < lr <= 10:
-        raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     x, y = make_toy(dataset, n=n, noise=noise, seed=seed)
     layers: list[dict[str, Any]] = []
     for units in hidden:
@@ -98,10 +109,7 @@ def train_toy(dataset: str = "spiral", hidden: list[int] | None = None,
     layers.append({"type": "dense", "units": 2, "init": "xavier_normal"})
     model = Sequential.from_config({"input_shape": [2], "layers": layers},
                                    rng=np.random.default_rng(seed))
-    try:
-        compile_classifier(model, optimizer, lr)
-    except ValueError as exc:
-        raise LabError(str(exc), "optimizer") from None
+    compile_classifier(model, optimizer, lr)
     lim = float(np.abs(x).max()) * 1.1
     axis, mesh = _grid(grid, lim)
     hooks.report({"points": {"x": rounded(x, 4), "y": y.tolist()}, "axis": rounded(axis, 4)})

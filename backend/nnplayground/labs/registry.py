@@ -32,6 +32,11 @@ class LabParams(BaseModel):
 
 def _first_error(exc: ValidationError) -> LabError:
     first = exc.errors()[0]
+    raised = (first.get("ctx") or {}).get("error")
+    if isinstance(raised, LabError):
+        # A model_validator checking a relation between fields raises LabError naming the
+        # field to blame; pydantic reports it with an empty location, so keep the lab's own.
+        return raised
     field = ".".join(str(p) for p in first["loc"]) or None
     got = first.get("input")
     shown = "" if isinstance(got, dict | list) or got is None else f", got {got!r}"

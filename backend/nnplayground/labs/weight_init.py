@@ -8,13 +8,25 @@ std 0.01, Xavier and He init; std 0.01 never leaves loss 2.30.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from ..engine.model import Sequential
-from .base import QUIET, Hooks, LabError, check_int
-from .common import compile_classifier, mlp, mnist_subset, smooth, train_side_by_side
+from .base import QUIET, Hooks
+from .common import (
+    BatchSize,
+    Lr,
+    Seed,
+    TrainBatchParams,
+    compile_classifier,
+    mlp,
+    mnist_subset,
+    smooth,
+    train_side_by_side,
+)
+from .registry import LabParams, lab
 
 # The book's four choices, as engine initialiser configs.
 INITS: dict[str, Any] = {
@@ -41,21 +53,25 @@ def _activations(init: Any, activation: str, x: np.ndarray, layers: int, units: 
     return [np.asarray(trace[2 * i + 1]) for i in range(layers)]
 
 
-def histograms(inits: list[str] | None = None, activations: list[str] | None = None,
-               samples: int = 1000, features: int = 100, layers: int = 5, bins: int = 30,
-               seed: int = 0) -> dict[str, Any]:
+InitName = Literal[tuple(INITS)]  # type: ignore[valid-type]
+
+
+class HistogramParams(LabParams):
+    inits: list[InitName] | None = None  # None: all four
+    activations: list[Literal[tuple(RANGES)]] | None = None  # type: ignore[valid-type]
+    samples: Annotated[int, Field(ge=10, le=5000)] = 1000
+    features: Annotated[int, Field(ge=2, le=500)] = 100
+    layers: Annotated[int, Field(ge=1, le=10)] = 5
+    bins: Annotated[int, Field(ge=5, le=100)] = 30
+    seed: Seed = 0
+
+
+@lab("weight_init_histograms", HistogramParams, kind="instant", route="/weight-init/histograms",
+     section="6.2.2")
+def histograms(inits: list[str] | None, activations: list[str] | None, samples: int,
+               features: int, layers: int, bins: int, seed: int) -> dict[str, Any]:
     inits = inits or list(INITS)
     activations = activations or ACTIVATIONS
-    for name in inits:
-        if name not in INITS:
-            raise LabError(f"unknown init {name!r}; choose from {', '.join(INITS)}", "inits")
-    for name in activations:
-        if name not in RANGES:
-            raise LabError(f"unknown activation {name!r}; choose from {', '.join(RANGES)}",
-                           "activations")
-    check_int("samples", samples, 10, 5000)
-    check_int("layers", layers, 1, 10)
-    check_int("bins", bins, 5, 100)
     x = np.random.default_rng(seed).standard_normal((samples, features)).astype(np.float32)
     panels = []
     for act in activations:
@@ -77,20 +93,21 @@ def histograms(inits: list[str] | None = None, activations: list[str] | None = N
             "panels": panels, "samples": samples, "units": features}
 
 
-def compare(iterations: int = 2000, batch_size: int = 128, train_size: int = 60000,
-            inits: list[str] | None = None, lr: float = 0.01, seed: int = 0,
-            hooks: Hooks = QUIET) -> dict[str, Any]:
+class CompareParams(TrainBatchParams):
+    iterations: Annotated[int, Field(ge=1, le=5000)] = 2000
+    batch_size: BatchSize = 128
+    train_size: Annotated[int, Field(ge=100, le=60000)] = 60000
+    inits: list[InitName] | None = None  # None: the book's std 0.01, Xavier and He
+    lr: Lr = 0.01
+    seed: Seed = 0
+
+
+@lab("weight_init_compare", CompareParams, section="6.2.4")
+def compare(iterations: int, batch_size: int, train_size: int, inits: list[str] | None,
+            lr: float, seed: int, hooks: Hooks = QUIET) -> dict[str, Any]:
     """weight_init_compare.py: 784 → 100×4 → 10 ReLU, SGD lr 0.01, one random batch per
     iteration shared by all the networks."""
     inits = inits or ["std0.01", "xavier", "he"]
-    for name in inits:
-        if name not in INITS:
-            raise LabError(f"unknown init {name!r}; choose from {', '.join(INITS)}", "inits")
-    check_int("iterations", iterations, 1, 5000)
-    check_int("batch_size", batch_size, 1, 1000)
-    check_int("train_size", train_size, batch_size, 60000)
-    if not 0 < lr <= 10:
-        raise LabError(f"lr must be in (0, 10], got {lr}", "lr")
     x, y, _, _ = mnist_subset(train_size)
     models = {name: compile_classifier(mlp([100] * 4, init=INITS[name], seed=seed), "sgd", lr)
               for name in inits}
