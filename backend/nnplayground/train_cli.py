@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-DATASETS = ("mnist", "fashion_mnist")
+DATASETS = ("mnist", "fashion_mnist")  # the image sets a 28x28 model can train on
 
 
 class UsageError(Exception):
@@ -101,48 +101,52 @@ def _resolve(model_arg: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def _load_data(
     dataset: str, flatten: bool, train_size: int | None, test_size: int | None
 ) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    from .engine.data import load_fashion_mnist, load_mnist
+    from .engine.data import dataset_info
 
-    loader = load_mnist if dataset == "mnist" else load_fashion_mnist
-    (x, y), (xt, yt) = loader(flatten=flatten)
-    return (x[:train_size], y[:train_size]), (xt[:test_size], yt[:test_size])
+    info = dataset_info(dataset)  # each dataset knows how to load itself
+    x, y, xt, yt = info.load(train_size or 60_000, test_size or 10_000)
+    if not flatten:
+        x, xt = x.reshape(-1, *info.input_shape), xt.reshape(-1, *info.input_shape)
+    return (x, y), (xt, yt)
 
 
 def _build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    from .engine import OPTIMIZERS, Sequential, SpecError
-    from .engine.callbacks import epoch_decay
+    """The model and its settings, resolved exactly as the server resolves a run."""
+    from .engine import SpecError
+    from .engine.presets import PRESETS
+    from .jobs.config import resolve
+    from .jobs.errors import ConfigError
+    from .jobs.training import build_model
 
     spec, training = _resolve(args.model)
+    request: dict[str, Any] = {**training, "spec": spec}
+    if args.model.lower() in PRESETS:
+        request = {"preset": args.model.lower()}
+    if args.lr is not None and not args.lr > 0:
+        raise UsageError(f"lr must be > 0, got {args.lr}")
+    if args.lr_decay is not None and not 0 < args.lr_decay <= 1:
+        raise UsageError(f"lr_decay must be in (0, 1], got {args.lr_decay}")
+    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
+                 "weight_decay": args.weight_decay, "lr_decay": args.lr_decay,
+                 "dataset": args.dataset, "train_size": 60_000, "test_size": 10_000}
+    request.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        model = Sequential.from_config(spec, rng=np.random.default_rng(args.seed))
+        config = resolve(request)
+        if args.optimizer or args.lr is not None:
+            # Another rule brings its own defaults, not the preset's; --lr alone keeps the rule.
+            opt = {"name": args.optimizer} if args.optimizer else config.optimizer.model_dump()
+            if args.lr is not None:
+                opt["lr"] = args.lr
+            config = resolve({**request, "optimizer": opt})
+        model = build_model(config)
+    except ConfigError as exc:
+        raise UsageError(exc.message.removeprefix("optimizer: ")) from None
     except SpecError as exc:
         raise UsageError(f"bad model spec: {exc}") from None
-    opt_cfg = dict(training.get("optimizer") or {"name": "adam", "lr": 0.001})
-    if args.optimizer:
-        opt_cfg = {"name": args.optimizer}  # another rule: its own defaults, not the preset's
-    if args.lr is not None:
-        opt_cfg["lr"] = args.lr
-    wd = args.weight_decay if args.weight_decay is not None else training.get("weight_decay", 0.0)
-    if wd:
-        opt_cfg["weight_decay"] = wd
-    try:
-        model.compile(
-            optimizer=OPTIMIZERS.create(opt_cfg),
-            loss=training.get("loss", "softmax_cross_entropy"),
-            metrics=["accuracy"],
-        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    settings = {
-        "epochs": args.epochs or training.get("epochs", 5),
-        "batch_size": args.batch_size or training.get("batch_size", 100),
-        "lr_decay": args.lr_decay if args.lr_decay is not None else training.get("lr_decay", 1.0),
-    }
-    try:
-        epoch_decay(settings["lr_decay"])
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return model, settings
+    return model, {"epochs": config.epochs, "batch_size": config.batch_size,
+                   "lr_decay": config.lr_decay}
 
 
 def run_train(args: argparse.Namespace) -> int:

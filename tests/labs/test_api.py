@@ -1,4 +1,4 @@
-"""The labs' HTTP and WebSocket API (server/routers/labs.py, server/labs_jobs.py), in-process."""
+"""The labs' HTTP and WebSocket API (server/routers/labs.py on the job system), in-process."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nnplayground.server.app import create_app
-from nnplayground.server.labs_jobs import LabJobManager
 
 
 @pytest.fixture(scope="module")
@@ -70,23 +69,28 @@ def test_job_streams_over_the_websocket(client: TestClient) -> None:
         while True:
             msg = ws.receive_json()
             msgs.append(msg)
-            if msg["type"] == "state" and msg["data"]["status"] in ("done", "error", "stopped"):
+            if msg["type"] == "status" and msg["data"]["status"] in ("completed", "failed",
+                                                                     "stopped"):
                 break
     assert msgs[0]["type"] == "hello" and msgs[0]["run"] == job["id"]
-    assert all(m["v"] == 1 for m in msgs)
+    assert all(m["v"] == 2 for m in msgs)
     seqs = [m["seq"] for m in msgs[1:]]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     types = [m["type"] for m in msgs]
-    assert types.count("progress") == 4 and "result" in types
-    assert msgs[-1]["data"]["status"] == "done"
+    # A late joiner finds the partial results so far in its state, the rest as events.
+    assert len(msgs[1]["data"]["progress"]) + types.count("progress") == 4
+    assert "result" in types
+    assert msgs[-1]["data"]["status"] == "completed"
     detail = client.get(f"/api/labs/jobs/{job['id']}").json()
-    assert detail["status"] == "done" and len(detail["progress"]) == 4
+    assert detail["status"] == "completed" and len(detail["progress"]) == 4
 
 
 def test_unknown_job(client: TestClient) -> None:
-    assert client.get("/api/labs/jobs/nope").status_code == 404
-    assert client.post("/api/labs/jobs/nope/stop").status_code == 404
-    with client.websocket_connect("/ws/labs/nope") as ws:
+    assert client.get("/api/labs/jobs/999999").status_code == 404
+    assert client.post("/api/labs/jobs/999999/stop").status_code == 404
+    r = client.get("/api/labs/jobs/nope")  # ids are integers: a 422 naming the id
+    assert r.status_code == 422 and r.json()["error"]["field"] == "job_id"
+    with client.websocket_connect("/ws/labs/999999") as ws:
         assert ws.receive_json()["type"] == "error"
 
 
@@ -104,33 +108,7 @@ def test_stop_a_running_job(client: TestClient) -> None:
     assert status == "stopped"
 
 
-def test_manager_caps_concurrency_and_reports_failures() -> None:
-    import threading
-
-    mgr = LabJobManager(max_running=1)
-    gate = threading.Event()
-
-    def slow(hooks):
-        gate.wait(10)
-        return {"ok": True}
-
-    def broken(hooks):
-        raise RuntimeError("boom")
-
-    a = mgr.submit("slow", slow, {})
-    b = mgr.submit("broken", broken, {})
-    time.sleep(0.2)
-    assert a.status == "running" and b.status == "queued"  # one at a time
-    gate.set()
-    deadline = time.monotonic() + 10
-    while b.status not in ("done", "error") and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert a.status == "done" and b.status == "error" and "boom" in (b.error or "")
-
-
 def test_too_many_waiting_lab_jobs_are_refused(client, monkeypatch) -> None:
-    from nnplayground.server.labs_jobs import MANAGER
-
-    monkeypatch.setattr(MANAGER, "waiting", lambda: 8)
+    monkeypatch.setattr(client.app.state.services.jobs.settings, "max_waiting_labs", 0)
     r = client.post("/api/labs/jobs", json={"lab": "overfitting", "params": {"epochs": 1}})
     assert r.status_code == 429 and "waiting" in r.json()["error"]["message"]

@@ -7,6 +7,7 @@ by string keys such as 'W1'.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import numpy as np
@@ -110,6 +111,15 @@ class Layer:
 
     def count_params(self) -> int:
         return sum(p.size for p in self.parameters())
+
+    @classmethod
+    def takes_init(cls) -> bool:
+        """Whether an ``init`` (a run's initialiser override) applies to this layer type."""
+        return "init" in inspect.signature(cls.__init__).parameters
+
+    def kernels(self) -> np.ndarray | None:
+        """The (filters, channels, kh, kw) kernel a page can draw as images, if any."""
+        return next((p.value for p in self.parameters() if p.value.ndim == 4), None)
 
     def config_params(self) -> dict[str, Any]:
         """Constructor arguments, JSON-safe.  Subclasses extend."""

@@ -1,7 +1,8 @@
 """The app factory: wires settings, services, routers, error handlers and static files.
 
 ``nnplayground serve`` runs ``uvicorn nnplayground.server.app:create_app --factory``.
-Run state lives in this process's memory: one worker process per server.
+Live job state lives in this process's memory (the local executor): one worker process
+per server.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..jobs.hub import Hub
+from ..jobs.service import JobService, JobSettings
+from ..jobs.store import SqliteJobStore
 from . import errors
 from .deps import Services
 from .errors import ApiError
 from .jsonenc import SafeJSONResponse
 from .middleware import LimitsAndTiming
-from .routers import health, meta, models, runs, specs, ws
-from .services.hub import Hub
-from .services.manager import RunManager
+from .routers import health, jobs, meta, models, runs, specs, ws
 from .services.models import ModelStore
-from .services.store import RunStore
 from .settings import Settings
 
 log = logging.getLogger("nnplayground.server")
@@ -39,13 +40,25 @@ def plotly_js() -> Path:
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = RunStore(settings.db_path)
+    store = SqliteJobStore(settings.db_path)
     cut = store.mark_interrupted()
     if cut:
-        log.warning("%d run(s) left running by the previous server are now 'interrupted'", cut)
+        log.warning("%d job(s) left live by the previous server are now 'interrupted'", cut)
+    _remove_leftovers(settings.weights_dir)
     hub = Hub()
-    return Services(settings, store, hub, RunManager(settings, store, hub),
-                    ModelStore(settings.models_dir))
+    jobs = JobService(JobSettings(
+        weights_dir=settings.weights_dir, max_concurrent=settings.max_concurrent,
+        snapshot_interval=settings.snapshot_interval, pause_grace=settings.pause_grace,
+        lab_idle_seconds=settings.lab_idle_seconds, max_waiting_labs=settings.max_waiting_labs),
+        store, hub)
+    return Services(settings, store, hub, jobs, ModelStore(settings.models_dir))
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of writes a crash cut short (a finished write is renamed)."""
+    if folder.is_dir():
+        for tmp in folder.glob(".*.tmp-*"):
+            tmp.unlink(missing_ok=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,9 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.hub.bind(asyncio.get_running_loop())
-        services.manager.start()
+        services.jobs.start()
         yield
-        await asyncio.to_thread(services.manager.shutdown)
+        await asyncio.to_thread(services.jobs.shutdown)
         services.store.close()
 
     app = FastAPI(title="nn-playground", version=__version__, lifespan=lifespan,
@@ -67,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(LimitsAndTiming, max_request_bytes=settings.max_request_bytes)
 
-    for module in (health, meta, specs, runs, models, ws):
+    for module in (health, meta, specs, runs, jobs, models, ws):
         app.include_router(module.router)
     _include_labs(app)
 

@@ -1,4 +1,4 @@
-"""Typed dependencies: routes declare what they need (``manager: ManagerDep``)."""
+"""Typed dependencies: routes declare what they need (``jobs: JobsDep``)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from .services.hub import Hub
-from .services.manager import RunManager
+from ..jobs.hub import Hub
+from ..jobs.service import JobService
+from ..jobs.store import JobStore
 from .services.models import ModelStore
-from .services.store import RunStore
 from .settings import Settings
 
 
 @dataclass
 class Services:
     settings: Settings
-    store: RunStore
+    store: JobStore
     hub: Hub
-    manager: RunManager
+    jobs: JobService
     models: ModelStore
 
 
@@ -31,8 +31,8 @@ def get_settings(request: Request) -> Settings:
     return _services(request).settings
 
 
-def get_manager(request: Request) -> RunManager:
-    return _services(request).manager
+def get_jobs(request: Request) -> JobService:
+    return _services(request).jobs
 
 
 def get_models(request: Request) -> ModelStore:
@@ -40,5 +40,5 @@ def get_models(request: Request) -> ModelStore:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ManagerDep = Annotated[RunManager, Depends(get_manager)]
+JobsDep = Annotated[JobService, Depends(get_jobs)]
 ModelsDep = Annotated[ModelStore, Depends(get_models)]

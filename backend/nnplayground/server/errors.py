@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..engine.core import SpecError
+from ..jobs.errors import JobError
+from ..labs.base import LabError
 from .jsonenc import SafeJSONResponse
 
 
@@ -55,6 +57,18 @@ def install(app: FastAPI) -> None:
         if got is not None and not isinstance(got, dict | list) and len(repr(got)) < 80:
             msg += f", got {got!r}"
         return SafeJSONResponse(body("invalid", msg, field, index), 422)
+
+    @app.exception_handler(JobError)
+    async def _job(_: Request, exc: JobError) -> SafeJSONResponse:
+        content = body(exc.code, exc.message, exc.field)
+        content["error"]["params"] = exc.params
+        return SafeJSONResponse(content, exc.status)
+
+    @app.exception_handler(LabError)
+    async def _lab(_: Request, exc: LabError) -> SafeJSONResponse:
+        content = body("invalid", exc.message, exc.field)
+        content["error"]["params"] = {"type": exc.code, **exc.params}
+        return SafeJSONResponse(content, 422)
 
     @app.exception_handler(SpecError)
     async def _spec(_: Request, exc: SpecError) -> SafeJSONResponse:

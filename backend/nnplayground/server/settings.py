@@ -32,7 +32,9 @@ class Settings(BaseModel):
     max_ws_message_bytes: int = 4096
     ws_queue_size: int = 256
     snapshot_interval: float = 0.2  # seconds between weight snapshots for live predictions
-
+    pause_grace: float = 120.0  # a run paused longer hands its worker slot to the queue
+    lab_idle_seconds: float = Field(5.0, gt=0)  # lab jobs nobody reads this long are stopped
+    max_waiting_labs: int = Field(8, ge=1)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -127,8 +127,7 @@ def test_predict_points_and_bad_inputs(client, finished) -> None:
 
 
 def test_toy_points_are_the_training_points(client, finished) -> None:
-    from nnplayground.engine.data import make_toy
-    from nnplayground.server.services.datasets import TOY_NOISE
+    from nnplayground.engine.data import TOY_NOISE, make_toy
 
     cfg = finished["config"]
     body = client.get(f"/api/runs/{finished['id']}/points", params={"limit": 50}).json()

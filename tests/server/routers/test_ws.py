@@ -36,7 +36,7 @@ def stop(server: LiveServer, run_id: int) -> None:
 
 def recv(ws: ClientConnection, timeout: float = 10.0) -> dict:
     msg = json.loads(ws.recv(timeout=timeout))
-    assert msg["v"] == 1 and set(msg) == {"v", "type", "run", "seq", "data"}
+    assert msg["v"] == 2 and set(msg) == {"v", "type", "run", "seq", "data"}
     return msg
 
 
@@ -56,7 +56,7 @@ def test_late_join_catches_up(server: LiveServer) -> None:
         time.sleep(0.05)
     with connect(f"{server.ws_url}/ws/runs/{rid}") as ws:
         hello, state = recv(ws), recv(ws)
-    assert hello["type"] == "hello" and hello["data"]["protocol"] == 1
+    assert hello["type"] == "hello" and hello["data"]["protocol"] == 2
     assert state["type"] == "state" and state["data"]["status"] == "completed"
     assert len(state["data"]["history"]["steps"]) == 20
     assert [e["epoch"] for e in state["data"]["history"]["epochs"]] == [1, 2]

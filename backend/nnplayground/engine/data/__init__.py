@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .idx import IDX_TYPES, DatasetError, parse_idx, read_idx, read_idx_bytes
 from .mnist import (
     FASHION_MNIST_CLASSES,
@@ -38,9 +40,19 @@ class DatasetInfo:
     input_shape: tuple[int, ...]
     classes: tuple[str, ...]
     is_available: Callable[[], bool]
+    # (train_size, test_size, seed) -> (x, y, x_test, y_test), samples flattened, float32
+    fetch: Callable[[int, int, int], tuple[np.ndarray, ...]]
+    image_shape: tuple[int, int] | None = None  # how a sample is drawn; None: a point
 
     def available(self) -> bool:
         return self.is_available()
+
+    def load(self, train_size: int, test_size: int, seed: int = 0) -> tuple[np.ndarray, ...]:
+        """The first ``train_size`` / ``test_size`` samples (copies: a view would pin the
+        whole 60,000-image arrays for as long as a run keeps its data)."""
+        if not self.available():
+            raise ValueError(f"dataset {self.name!r} is not installed on this server")
+        return self.fetch(train_size, test_size, seed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +67,28 @@ class DatasetInfo:
 
 def _always() -> bool:
     return True
+
+
+TOY_NOISE = 0.1
+
+
+def _idx_fetch(loader: Callable[..., Any]) -> Callable[[int, int, int], tuple[np.ndarray, ...]]:
+    def fetch(train_size: int, test_size: int, seed: int) -> tuple[np.ndarray, ...]:
+        (x, y), (xt, yt) = loader(normalize=True, flatten=True)
+        return (x[:train_size].copy(), y[:train_size].copy(), xt[:test_size].copy(),
+                yt[:test_size].copy())
+
+    return fetch
+
+
+def _toy_fetch(name: str) -> Callable[[int, int, int], tuple[np.ndarray, ...]]:
+    def fetch(train_size: int, test_size: int, seed: int) -> tuple[np.ndarray, ...]:
+        # Test points come from another seed so they are not copies of training points.
+        x, y = make_toy(name, n=max(train_size, 2), noise=TOY_NOISE, seed=seed)
+        xt, yt = make_toy(name, n=max(test_size, 2), noise=TOY_NOISE, seed=seed + 1_000_003)
+        return x, y, xt, yt
+
+    return fetch
 
 
 _TOY_TITLES = {
@@ -73,6 +107,8 @@ DATASETS: dict[str, DatasetInfo] = {
         (1, 28, 28),
         MNIST_CLASSES,
         lambda: idx_dir_available(MNIST_DIR),
+        _idx_fetch(load_mnist),
+        (28, 28),
     ),
     "fashion_mnist": DatasetInfo(
         "fashion_mnist",
@@ -81,9 +117,12 @@ DATASETS: dict[str, DatasetInfo] = {
         (1, 28, 28),
         FASHION_MNIST_CLASSES,
         fashion_mnist_available,
+        _idx_fetch(load_fashion_mnist),
+        (28, 28),
     ),
     **{
-        name: DatasetInfo(name, _TOY_TITLES[name], "toy", (2,), TOY_CLASSES, _always)
+        name: DatasetInfo(name, _TOY_TITLES[name], "toy", (2,), TOY_CLASSES, _always,
+                          _toy_fetch(name))
         for name in TOY_DATASETS
     },
 }
@@ -112,6 +151,7 @@ __all__ = [
     "MNIST_SHA256",
     "TOY_CLASSES",
     "TOY_DATASETS",
+    "TOY_NOISE",
     "dataset_info",
     "fashion_mnist_available",
     "find_idx_file",

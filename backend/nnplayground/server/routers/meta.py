@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from ...engine import INITIALIZERS, LAYERS, LOSSES, OPTIMIZERS, all_presets
 from ...engine.data import DATASETS
+from ...jobs import model as job_model
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
@@ -39,6 +40,7 @@ def _static_meta() -> dict[str, Any]:
                          for n in INITIALIZERS.names()],
         "losses": LOSSES.names(),
         "presets": all_presets(),
+        **job_model.meta(),  # statuses, finished, live, transitions: one list for the page
     }
 
 

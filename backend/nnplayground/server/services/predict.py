@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ...jobs import probes
 from ..errors import ApiError
-from . import probes
 from .png import PngError, decode_png
 from .preprocess import rgba_to_ink, to_mnist
 

@@ -3,30 +3,11 @@ check it against the server's size limits before anything trains."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from ...engine import Sequential, get_preset
+from ...engine import Sequential
 from ..errors import ApiError
 from ..settings import Settings
-
-
-def preset(name: str) -> dict[str, Any]:
-    try:
-        return get_preset(name)
-    except ValueError as exc:
-        raise ApiError(422, "invalid", str(exc), field="preset") from None
-
-
-def with_init(spec: dict[str, Any], init: str | dict | None) -> dict[str, Any]:
-    """Every layer that takes an initialiser gets ``init`` (the run's override)."""
-    if init is None:
-        return spec
-    spec = copy.deepcopy(spec)
-    for layer in spec.get("layers", []):
-        if isinstance(layer, dict) and layer.get("type") in ("dense", "conv2d"):
-            layer["init"] = copy.deepcopy(init)
-    return spec
 
 
 def describe(spec: dict[str, Any], settings: Settings, batch_size: int = 100) -> dict[str, Any]:

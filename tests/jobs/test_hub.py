@@ -8,7 +8,7 @@ import json
 import threading
 import time
 
-from nnplayground.server.services.hub import Client, Hub, Message
+from nnplayground.jobs.hub import Client, Hub, Message
 
 
 def _step(i: int, loss: float) -> Message:
@@ -29,7 +29,7 @@ def test_steps_are_aggregated_with_the_interval_mean() -> None:
     assert first["data"]["loss"] == 1.0 and first["data"]["count"] == 1
     assert mean["data"] == {"loss": 4.0, "count": 3, "step": 4, "last_loss": 6.0}
     assert epoch["type"] == "epoch" and [first["seq"], mean["seq"], epoch["seq"]] == [1, 2, 3]
-    assert first["v"] == 1 and first["run"] == 1
+    assert first["v"] == 2 and first["run"] == 1
 
 
 def test_full_queue_drops_only_throttleable() -> None:
@@ -43,7 +43,7 @@ def test_full_queue_drops_only_throttleable() -> None:
         return c
 
     c = asyncio.run(main())
-    kinds = [t for t, _, _ in c.queue]
+    kinds = [t for t, *_ in c.queue]
     assert kinds.count("epoch") == 3 and kinds.count("status") == 1
     assert c.dropped == 10 and len(c.queue) == 4
 
@@ -101,6 +101,6 @@ def test_rate_limit_over_time() -> None:
             i += 1
             c.offer(_step(i, 1.0))
             await asyncio.sleep(0.002)
-        return sum(1 for t, _, _ in c.queue if t == "step")
+        return sum(1 for t, *_ in c.queue if t == "step")
 
     assert 8 <= asyncio.run(main()) <= 12

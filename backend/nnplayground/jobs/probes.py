@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ...engine.spec import layer_type
+from ..engine.spec import layer_type
 
 BINS = 30
 MAX_MAPS = 16  # feature maps per layer sent with a prediction
@@ -54,13 +54,13 @@ def weight_histograms(model: Any) -> list[dict[str, Any]]:
 
 
 def conv_layers(model: Any) -> list[int]:
-    return [i for i, layer in enumerate(model.layers) if layer_type(layer) == "conv2d"]
+    """Layers with kernels to draw (each layer says whether it has any)."""
+    return [i for i, layer in enumerate(model.layers) if layer.kernels() is not None]
 
 
 def filters(model: Any, index: int) -> dict[str, Any]:
     """Kernels of conv layer ``index`` as numbers: (filters, channels, kh, kw), capped."""
-    layer = model.layers[index]
-    kernel = next(p.value for p in layer.parameters() if p.value.ndim == 4)
+    kernel = model.layers[index].kernels()
     k = kernel[:MAX_FILTERS, :MAX_MAPS]
     return {"layer": index, "shape": list(kernel.shape), "min": float(k.min()),
             "max": float(k.max()), "kernels": k.tolist()}
@@ -98,15 +98,28 @@ def trace_layers(model: Any, x: np.ndarray) -> list[dict[str, Any]]:
 
 def class_probs(model: Any, x: np.ndarray) -> np.ndarray:
     """(N, classes) probabilities; a single sigmoid unit becomes two classes."""
-    probs = np.asarray(model.predict_proba(x), dtype=np.float64)
+    return as_class_probs(model.predict_proba(x))
+
+
+def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int,
+             image_shape: tuple[int, ...] | None = None) -> dict[str, Any]:
+    return evaluate_probs(class_probs(model, x), x, y, classes, image_shape)
+
+
+def as_class_probs(probs: np.ndarray) -> np.ndarray:
+    """(N, classes) probabilities; a single sigmoid unit becomes two classes."""
+    probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim == 1 or probs.shape[1] == 1:
         p1 = probs.reshape(-1)
         probs = np.stack([1 - p1, p1], axis=1)
     return probs
 
 
-def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int) -> dict[str, Any]:
-    probs = class_probs(model, x)
+def evaluate_probs(probs: np.ndarray, x: np.ndarray, y: np.ndarray, classes: int,
+                   image_shape: tuple[int, ...] | None = None) -> dict[str, Any]:
+    """Accuracy, confusion matrix and the most confident mistakes, from probabilities
+    already computed (an epoch's evaluation runs the test set through the model once).
+    ``image_shape`` (H, W) draws mistakes as images; without it they are points."""
     labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
     pred = probs.argmax(axis=1)
     n = max(classes, probs.shape[1])
@@ -115,10 +128,10 @@ def evaluate(model: Any, x: np.ndarray, y: np.ndarray, classes: int) -> dict[str
     wrong = np.flatnonzero(pred != labels)
     conf = probs[wrong, pred[wrong]]
     worst = wrong[np.argsort(-conf, kind="stable")[:N_MISTAKES]]
-    image_like = math.prod(x.shape[1:]) == 784
+    image_like = image_shape is not None and math.prod(image_shape) == math.prod(x.shape[1:])
     mistakes = [{"index": int(i), "label": int(labels[i]), "pred": int(pred[i]),
                  "confidence": float(probs[i, pred[i]]),
-                 "image": rounded(x[i].reshape(28, 28), 3) if image_like else None,
+                 "image": rounded(x[i].reshape(image_shape), 3) if image_like else None,
                  "point": None if image_like else x[i].ravel().tolist()}
                 for i in worst]
     return {"accuracy": float(np.mean(pred == labels)) if len(labels) else None,

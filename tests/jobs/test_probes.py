@@ -7,7 +7,7 @@ import base64
 import numpy as np
 
 from nnplayground.engine import Sequential
-from nnplayground.server.services import probes
+from nnplayground.jobs import probes
 
 SPEC = {"input_shape": [1, 8, 8], "layers": [
     {"type": "conv2d", "filters": 20, "kernel_size": 3}, {"type": "relu"},

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..jsonenc import dumps
+from .encode import dumps
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: lab jobs share the run protocol (status events, unified statuses)
 DROPPABLE = frozenset({"step", "activations", "weights", "filters"})
-ALL_RUNS = "all"  # topic of the /ws/runs stream
+ALL_RUNS = "all"  # topic of the /ws/runs stream (status of every run)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Message:
     data_json: str | None = None  # encoded once for all clients
     data: dict[str, Any] | None = None  # step payloads stay raw: each client aggregates
     layer: int | None = None  # filters: which conv layer
+    seq: int | None = None  # the job's own event number (a late joiner skips what it has)
 
 
 @dataclass(eq=False)  # identity hashing: clients live in sets
@@ -43,6 +45,9 @@ class Client:
     seq: int = 0
     dropped: int = 0
     overflow: bool = False
+    skip_through: int = 0  # job events up to this number came with the state message
+    last_type: str | None = None  # the type and data of the envelope ``next`` returned
+    last_data: str | None = None
     _acc: dict[str, Any] | None = None
     _next_step_due: float = 0.0
 
@@ -52,12 +57,16 @@ class Client:
                 f'{"null" if run is None else run},"seq":{self.seq},"data":{data_json}}}')
 
     def set_rate(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"rate must be a positive number, got {value!r}")
         self.rate = float(min(max(value, 0.2), 60.0))
         self._next_step_due = 0.0
 
-    def _push(self, type_: str, run: int | None, data_json: str) -> None:
+    def _push(self, type_: str, run: int | None, data_json: str,
+              seq: int | None = None) -> None:
         if len(self.queue) >= self.max_queue:
-            for i, (t, _, _) in enumerate(self.queue):
+            for i, (t, *_) in enumerate(self.queue):
                 if t in DROPPABLE:
                     del self.queue[i]
                     self.dropped += 1
@@ -67,7 +76,7 @@ class Client:
                     self.overflow = True  # the handler closes this client
                     self.event.set()
                     return
-        self.queue.append((type_, run, data_json))
+        self.queue.append((type_, run, data_json, seq))
         self.event.set()
 
     def _flush_steps(self, run: int | None) -> None:
@@ -83,7 +92,8 @@ class Client:
         self._next_step_due += interval
         if self._next_step_due < now - interval:
             self._next_step_due = now + interval
-        self._push("step", run, dumps(acc))
+        seq = acc.pop("_seq", None)
+        self._push("step", run, dumps(acc), seq)
 
     def offer(self, msg: Message) -> None:
         """Runs on the event loop for every published message."""
@@ -95,6 +105,7 @@ class Client:
             acc["_sum"] += d.get("loss_sum", 0.0)
             acc["_count"] += d.get("count", 0)
             acc.update({k: v for k, v in d.items() if k not in ("loss_sum", "count")})
+            acc["_seq"] = msg.seq
             if time.monotonic() >= self._next_step_due:
                 self._flush_steps(msg.run)
             return
@@ -103,21 +114,25 @@ class Client:
             return
         if msg.type in ("epoch", "status", "evaluation"):
             self._flush_steps(msg.run)  # the interval's mean must not be lost at an epoch end
-        self._push(msg.type, msg.run, msg.data_json or "null")
+        self._push(msg.type, msg.run, msg.data_json or "null", msg.seq)
 
     def send_now(self, type_: str, run: int | None, data: Any) -> None:
         self._push(type_, run, dumps(data))
 
     async def next(self) -> str | None:
         """The next encoded envelope, or None when this client overflowed."""
-        while not self.queue:
+        while True:
+            while not self.queue:
+                if self.overflow:
+                    return None
+                self.event.clear()
+                await self.event.wait()
             if self.overflow:
                 return None
-            self.event.clear()
-            await self.event.wait()
-        if self.overflow:
-            return None
-        t, run, data_json = self.queue.popleft()
+            t, run, data_json, seq = self.queue.popleft()
+            if seq is None or seq > self.skip_through:
+                break
+        self.last_type, self.last_data = t, data_json
         return self.envelope(t, run, data_json)
 
 
@@ -146,14 +161,14 @@ class Hub:
         return bool(self._topics.get(topic))
 
     def publish(self, topic: object, type_: str, run: int | None, data: Any,
-                layer: int | None = None) -> None:
+                layer: int | None = None, seq: int | None = None) -> None:
         """Thread-safe.  A "step" ``data`` is {loss_sum, count, ...}, aggregated per client."""
         if self.loop is None or not self._topics.get(topic):
             return
         if type_ == "step":
-            msg = Message(type_, run, data=data)
+            msg = Message(type_, run, data=data, seq=seq)
         else:
-            msg = Message(type_, run, data_json=dumps(data), layer=layer)
+            msg = Message(type_, run, data_json=dumps(data), layer=layer, seq=seq)
         with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
             self.loop.call_soon_threadsafe(self._dispatch, topic, msg)
 

@@ -1,0 +1,175 @@
+"""One executor interface -- submit, pause, resume, stop, change the learning rate, a visible
+queue -- and the local executor: a bounded pool of worker threads with a FIFO queue.
+
+``max_concurrent`` counts every kind of job together (runs and lab jobs share the cores).
+Another executor (a process pool, a Ray cluster) is a second class with these methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .context import Control, JobContext, LocalContext
+from .model import Status
+
+log = logging.getLogger("nnplayground.jobs")
+
+
+@dataclass(eq=False)
+class Task:
+    """One job as the executor sees it: who it is and the body to run."""
+
+    job_id: int
+    body: Callable[[JobContext], None]  # never raises: it records its own end
+    control: Control = field(default_factory=Control)
+    owner: str | None = None
+
+
+class Executor(ABC):
+    @abstractmethod
+    def submit(self, task: Task) -> None: ...
+
+    @abstractmethod
+    def dequeue(self, job_id: int) -> bool:
+        """Remove a job that has not started; True when it was still queued."""
+
+    @abstractmethod
+    def control(self, job_id: int) -> Control | None:
+        """The live controls of a queued or running job (pause, stop, lr, filters)."""
+
+    @abstractmethod
+    def queue(self) -> list[int]:
+        """Queued job ids, next first."""
+
+    @abstractmethod
+    def running(self) -> int: ...
+
+    @abstractmethod
+    def shutdown(self, timeout: float = 5.0) -> list[int]:
+        """Stop taking jobs; stop running ones as interrupted; return the queued ids."""
+
+    def position(self, job_id: int) -> int | None:
+        queue = self.queue()
+        return queue.index(job_id) + 1 if job_id in queue else None
+
+
+class LocalExecutor(Executor):
+    def __init__(self, slots: int, sink: Any, pause_grace: float = 120.0) -> None:
+        self.slots, self.sink, self.pause_grace = slots, sink, pause_grace
+        self._free = slots
+        self._queue: deque[Task] = deque()
+        self._live: dict[int, Task] = {}
+        self._threads: set[threading.Thread] = set()
+        self._reclaiming = 0  # resumed jobs waiting for a slot go before the queue
+        self._cond = threading.Condition()
+        self._closing = False
+
+    # -- the queue -----------------------------------------------------------------------
+    def submit(self, task: Task) -> None:
+        with self._cond:
+            if self._closing:
+                raise RuntimeError("the executor is shutting down")
+            self._live[task.job_id] = task
+            self._queue.append(task)
+            self._dispatch()
+        self.sink.queue_changed()
+
+    def _next(self) -> Task:
+        """First come, first served (a fairer order is one override of this method)."""
+        return self._queue.popleft()
+
+    def _dispatch(self) -> None:  # holds self._cond
+        started = False
+        while self._free > 0 and self._queue and not self._reclaiming and not self._closing:
+            task = self._next()
+            self._free -= 1
+            thread = threading.Thread(target=self._run, args=(task,), daemon=True,
+                                      name=f"nnpg-job-{task.job_id}")
+            self._threads.add(thread)
+            thread.start()
+            started = True
+        if started:
+            threading.Thread(target=self.sink.queue_changed, daemon=True).start()
+
+    def _run(self, task: Task) -> None:
+        slot = _Slot(self)
+        try:
+            task.body(LocalContext(task.job_id, task.control, self.sink, slot))
+        except Exception:  # the body records its own failures; this is a last resort
+            log.exception("job %s escaped its runner", task.job_id)
+        finally:
+            with self._cond:
+                self._live.pop(task.job_id, None)
+                if not slot.released:
+                    self._free += 1
+                self._threads.discard(threading.current_thread())
+                self._cond.notify_all()
+                self._dispatch()
+
+    def dequeue(self, job_id: int) -> bool:
+        with self._cond:
+            task = next((t for t in self._queue if t.job_id == job_id), None)
+            if task is None:
+                return False
+            self._queue.remove(task)
+            self._live.pop(job_id, None)
+        self.sink.queue_changed()
+        return True
+
+    def control(self, job_id: int) -> Control | None:
+        task = self._live.get(job_id)
+        return None if task is None else task.control
+
+    def queue(self) -> list[int]:
+        with self._cond:
+            return [t.job_id for t in self._queue]
+
+    def running(self) -> int:
+        with self._cond:
+            return len(self._live) - len(self._queue)
+
+    def shutdown(self, timeout: float = 5.0) -> list[int]:
+        with self._cond:
+            self._closing = True
+            queued = [t.job_id for t in self._queue]
+            self._queue.clear()
+            for job_id in queued:
+                self._live.pop(job_id, None)
+            for task in self._live.values():
+                task.control.stop(Status.INTERRUPTED)
+            threads = list(self._threads)
+            self._cond.notify_all()
+        for thread in threads:
+            thread.join(timeout)
+        return queued
+
+
+class _Slot:
+    """A running job's worker slot, which a long pause may hand back to the queue."""
+
+    def __init__(self, executor: LocalExecutor) -> None:
+        self.executor, self.released = executor, False
+        self.pause_grace = executor.pause_grace
+
+    def release(self) -> None:
+        ex = self.executor
+        with ex._cond:
+            self.released = True
+            ex._free += 1
+            ex._dispatch()
+
+    def reacquire(self) -> None:
+        ex = self.executor
+        with ex._cond:
+            ex._reclaiming += 1
+            while ex._free <= 0 and not ex._closing:
+                ex._cond.wait()
+            ex._reclaiming -= 1
+            ex._free -= 1
+            self.released = False

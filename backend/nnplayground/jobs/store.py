@@ -1,0 +1,261 @@
+"""One store interface for jobs and their history, and its SQLite implementation.
+
+A second implementation (PostgreSQL for a class on many machines) is one more class with
+the same methods.  Rows come back as plain dicts with JSON columns decoded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from .encode import dumps
+from .model import LIVE, Kind, Status
+
+log = logging.getLogger("nnplayground.jobs")
+MAX_ID = 2**63 - 1  # SQLite's INTEGER; larger ids cannot exist
+JSON_COLUMNS = ("config", "progress", "result", "error")
+COLUMNS = ("id", "kind", "name", "owner", "config", "status", "created_at", "started_at",
+           "finished_at", "progress", "result", "error")
+
+
+class JobStore(ABC):
+    """Jobs (runs, lab jobs, trials), per-epoch rows, the step history and lab events."""
+
+    @abstractmethod
+    def create(self, kind: Kind, name: str, config: dict[str, Any],
+               owner: str | None = None) -> tuple[int, float]: ...
+
+    @abstractmethod
+    def update(self, job_id: int, **fields: Any) -> None: ...
+
+    @abstractmethod
+    def get(self, job_id: int) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def list(self, kind: Kind | None = None, limit: int = 100,
+             offset: int = 0) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def count(self, kind: Kind | None = None) -> int: ...
+
+    @abstractmethod
+    def delete(self, job_id: int) -> None: ...
+
+    @abstractmethod
+    def add_epoch(self, job_id: int, epoch: int, data: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def add_steps(self, job_id: int, steps: list[list]) -> None: ...
+
+    @abstractmethod
+    def replace_steps(self, job_id: int, steps: list[list]) -> None: ...
+
+    @abstractmethod
+    def history(self, job_id: int) -> dict[str, list]: ...
+
+    @abstractmethod
+    def add_events(self, job_id: int, events: list[tuple[int, str, str]]) -> None: ...
+
+    @abstractmethod
+    def events(self, job_id: int) -> list[tuple[int, str, Any]]: ...
+
+    @abstractmethod
+    def mark_interrupted(self) -> int:
+        """Jobs a previous server process left live were cut off: say so, return how many."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+SCHEMA_VERSION = 2
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  started_at REAL,
+  finished_at REAL,
+  progress TEXT,
+  result TEXT,
+  error TEXT,
+  kind TEXT NOT NULL DEFAULT 'train',
+  owner TEXT
+);
+CREATE TABLE IF NOT EXISTS epochs (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (run_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS steps (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  loss REAL,
+  PRIMARY KEY (run_id, step)
+);
+CREATE TABLE IF NOT EXISTS events (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind, id);
+"""
+# Version 1 (before the job system) had runs without kind/owner and no events table.
+MIGRATIONS = {1: ["ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'",
+                  "ALTER TABLE runs ADD COLUMN owner TEXT"]}
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA synchronous=NORMAL")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    has_runs = db.execute("SELECT 1 FROM sqlite_master WHERE name='runs'").fetchone()
+    if version == 0 and has_runs:
+        version = 1
+    for v in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+        for sql in MIGRATIONS.get(v, []):
+            db.execute(sql)
+    db.executescript(SCHEMA)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    db.execute("PRAGMA quick_check").fetchone()
+    return db
+
+
+class SqliteJobStore(JobStore):
+    """stdlib sqlite3 in WAL mode, one connection shared by every thread behind a lock
+    (sqlite3 objects are not safe for concurrent use)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = _open(path)
+        except sqlite3.DatabaseError as exc:
+            # A corrupt file must not keep the server from starting: keep it for a look,
+            # start afresh (finished runs' weight files stay where they are).
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(path) + suffix)
+                if src.exists():
+                    src.rename(Path(str(aside) + suffix))
+            log.error("the run database %s is unreadable (%s); moved it to %s and started a "
+                      "new one", path.name, exc, aside.name)
+            self._db = _open(path)
+            self.moved_aside: Path | None = aside
+        else:
+            self.moved_aside = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _exec(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    def _many(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                for sql, rows in statements:
+                    self._db.executemany(sql, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def mark_interrupted(self) -> int:
+        live = [s.value for s in LIVE]
+        cur = self._exec(f"UPDATE runs SET status=?, finished_at=? WHERE status IN "
+                         f"({','.join('?' * len(live))})",
+                         (Status.INTERRUPTED.value, time.time(), *live))
+        return cur.rowcount
+
+    def create(self, kind: Kind, name: str, config: dict[str, Any],
+               owner: str | None = None) -> tuple[int, float]:
+        now = time.time()
+        cur = self._exec("INSERT INTO runs (kind, name, owner, config, status, created_at) "
+                         "VALUES (?,?,?,?,?,?)",
+                         (str(kind), name, owner, dumps(config), Status.QUEUED.value, now))
+        return int(cur.lastrowid), now
+
+    def update(self, job_id: int, **fields: Any) -> None:
+        cols = [f"{key}=?" for key in fields]
+        vals = [dumps(v) if k in JSON_COLUMNS else (str(v) if k == "status" else v)
+                for k, v in fields.items()]
+        self._exec(f"UPDATE runs SET {', '.join(cols)} WHERE id=?", (*vals, job_id))
+
+    def add_epoch(self, job_id: int, epoch: int, data: dict[str, Any]) -> None:
+        self._exec("INSERT OR REPLACE INTO epochs VALUES (?,?,?)", (job_id, epoch, dumps(data)))
+
+    def add_steps(self, job_id: int, steps: list[list]) -> None:
+        if steps:
+            self._many([("INSERT OR REPLACE INTO steps VALUES (?,?,?)",
+                         [(job_id, s, loss) for s, loss in steps])])
+
+    def replace_steps(self, job_id: int, steps: list[list]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM steps WHERE run_id=?", (job_id,))
+            self._db.executemany("INSERT INTO steps VALUES (?,?,?)",
+                                 [(job_id, s, loss) for s, loss in steps])
+            self._db.execute("COMMIT")
+
+    def add_events(self, job_id: int, events: list[tuple[int, str, str]]) -> None:
+        if events:
+            self._many([("INSERT OR REPLACE INTO events VALUES (?,?,?,?)",
+                         [(job_id, seq, t, data) for seq, t, data in events])])
+
+    def delete(self, job_id: int) -> None:
+        self._exec("DELETE FROM runs WHERE id=?", (job_id,))
+
+    @staticmethod
+    def _row(row: tuple) -> dict[str, Any]:
+        out = dict(zip(COLUMNS, row, strict=True))
+        for key in JSON_COLUMNS:
+            out[key] = None if out[key] is None else json.loads(out[key])
+        return out
+
+    def get(self, job_id: int) -> dict[str, Any] | None:
+        if not 0 < job_id <= MAX_ID:
+            return None
+        row = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs WHERE id=?",
+                         (job_id,)).fetchone()
+        return None if row is None else self._row(row)
+
+    def list(self, kind: Kind | None = None, limit: int = 100,
+             offset: int = 0) -> list[dict[str, Any]]:
+        where, args = ("WHERE kind=?", (str(kind),)) if kind is not None else ("", ())
+        rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs {where} ORDER BY id DESC "
+                          "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def count(self, kind: Kind | None = None) -> int:
+        if kind is None:
+            return self._exec("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return self._exec("SELECT COUNT(*) FROM runs WHERE kind=?", (str(kind),)).fetchone()[0]
+
+    def history(self, job_id: int) -> dict[str, list]:
+        steps = self._exec("SELECT step, loss FROM steps WHERE run_id=? ORDER BY step",
+                           (job_id,)).fetchall()
+        epochs = self._exec("SELECT data FROM epochs WHERE run_id=? ORDER BY epoch",
+                            (job_id,)).fetchall()
+        return {"steps": [list(s) for s in steps], "epochs": [json.loads(e[0]) for e in epochs]}
+
+    def events(self, job_id: int) -> list[tuple[int, str, Any]]:
+        rows = self._exec("SELECT seq, type, data FROM events WHERE run_id=? ORDER BY seq",
+                          (job_id,)).fetchall()
+        return [(seq, t, json.loads(d)) for seq, t, d in rows]

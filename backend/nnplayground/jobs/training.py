@@ -1,0 +1,74 @@
+"""The body of a training-run job: data, model, ``fit`` with the run's callbacks, and the
+final weights.  It sees only its RunConfig and its JobContext."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import OPTIMIZERS, Sequential
+from ..engine.callbacks import Callback, epoch_decay
+from . import datasets
+from .callbacks import (
+    ControlCallback,
+    EvaluationCallback,
+    ProbeCallback,
+    SnapshotCallback,
+    StreamCallback,
+)
+from .config import RunConfig
+from .context import JobContext, StopJob
+from .model import Status
+
+PROBE_SIZE = 100  # training images the activation histograms are computed on
+
+
+def build_model(config: RunConfig) -> Sequential:
+    model = Sequential.from_config(config.spec, rng=np.random.default_rng(config.seed))
+    opt = {**config.optimizer.model_dump(), "weight_decay": config.weight_decay}
+    model.compile(optimizer=OPTIMIZERS.create(opt), loss=config.loss, metrics=["accuracy"])
+    return model
+
+
+def load_data(config: RunConfig) -> datasets.RunData:
+    return datasets.load(config.dataset, config.train_size, config.test_size,
+                         config.spec["input_shape"], config.seed)
+
+
+def train(config: RunConfig, ctx: JobContext, snapshot_interval: float) -> dict[str, Any]:
+    """Train; return the run's result.  Raises StopJob for stopped / diverged runs."""
+    data = load_data(config)
+    model = build_model(config)
+    ctx.check_stop(0)
+    evaluation = EvaluationCallback(ctx, data, config.eval_every)
+    stream = StreamCallback(ctx, config.epochs, config.batch_size, len(data.x_train))
+    snapshot = SnapshotCallback(ctx, snapshot_interval)
+    callbacks: list[Callback] = [
+        evaluation, stream, ProbeCallback(ctx, data.x_train[:PROBE_SIZE], config.probe_every),
+        snapshot, ControlCallback(ctx, on_pause=lambda: (stream.flush(), snapshot.publish())),
+    ]
+    if config.lr_decay != 1.0:
+        # The presets' step decay (SimpleConvNet's x0.4 per epoch) is what takes them to the
+        # book-beating accuracies in a few epochs; a mid-run lr change is decayed from.
+        callbacks.insert(0, epoch_decay(config.lr_decay))
+    diverged = False
+    try:
+        with np.errstate(all="ignore"):  # overflow is reported as divergence, not warnings
+            model.fit(data.x_train, data.y_train, epochs=config.epochs,
+                      batch_size=config.batch_size, shuffle=True, callbacks=callbacks,
+                      verbose=0)
+    except StopJob as sig:
+        diverged = sig.status == Status.DIVERGED
+        raise
+    finally:
+        stream.flush()
+        if not diverged:  # predictions keep working on a stopped run's last weights
+            snapshot.publish()
+        data.x_train = data.y_train = None  # the training set goes as soon as training ends
+    ctx.save_model(model)
+    ev = evaluation.last
+    return {"epochs": stream.epoch_rows[-1] if stream.epoch_rows else None,
+            "evaluation": None if ev is None else {"accuracy": ev["accuracy"],
+                                                   "confusion": ev["confusion"]},
+            "params": model.count_params()}
