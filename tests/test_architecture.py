@@ -1,4 +1,5 @@
-"""Layering rules: the engine needs only numpy + stdlib; labs never reach into the server.
+"""Layering rules: the engine needs only numpy + stdlib; labs never reach into the job
+system or the server; job code never imports the web layer.
 
 Two independent checks: import-linter's contracts (pyproject.toml), and our own AST scan,
 which also catches imports that import-linter cannot see (a third-party package that is not
@@ -67,17 +68,33 @@ def engine_violations(source: str, module: str = "nnplayground.engine.synthetic"
     return bad
 
 
-FORBIDDEN_IN_LABS = ("nnplayground.server", "fastapi", "starlette", "uvicorn", "websockets")
+FORBIDDEN_IN_LABS = ("nnplayground.server", "nnplayground.jobs", "fastapi", "starlette",
+                     "uvicorn", "websockets")
+WEB_LAYER = ("nnplayground.server", "nnplayground.cli", "fastapi", "starlette", "uvicorn",
+             "websockets", "httpx")
+
+
+def violations(forbidden: tuple[str, ...]) -> Callable[..., list[str]]:
+    def check(source: str, module: str, filename: str = "<string>",
+              is_package: bool = False) -> list[str]:
+        bad = []
+        for line, name in resolved_imports(source, module, filename, is_package):
+            if name.startswith("<") or any(name == f or name.startswith(f + ".")
+                                           for f in forbidden):
+                bad.append(f"{filename}:{line}: imports {name}")
+        return bad
+
+    return check
 
 
 def labs_violations(source: str, module: str = "nnplayground.labs.synthetic",
                     filename: str = "<string>", is_package: bool = False) -> list[str]:
-    bad = []
-    for line, name in resolved_imports(source, module, filename, is_package):
-        if name.startswith("<") or any(name == f or name.startswith(f + ".")
-                                       for f in FORBIDDEN_IN_LABS):
-            bad.append(f"{filename}:{line}: imports {name}")
-    return bad
+    return violations(FORBIDDEN_IN_LABS)(source, module, filename, is_package)
+
+
+def jobs_violations(source: str, module: str = "nnplayground.jobs.synthetic",
+                    filename: str = "<string>", is_package: bool = False) -> list[str]:
+    return violations(WEB_LAYER)(source, module, filename, is_package)
 
 
 def scan(folder: Path, check: Callable[..., list[str]]) -> list[str]:
@@ -108,6 +125,24 @@ def test_engine_imports_only_numpy_and_stdlib() -> None:
 
 def test_labs_never_import_the_server() -> None:
     assert scan(PACKAGE / "labs", labs_violations) == []
+
+
+def test_job_code_never_imports_the_web_layer() -> None:
+    assert len(list((PACKAGE / "jobs").rglob("*.py"))) >= 5, "the job system seems missing"
+    assert scan(PACKAGE / "jobs", jobs_violations) == []
+
+
+@pytest.mark.parametrize("source", ["from ..server.errors import ApiError\n",
+                                    "from fastapi import WebSocket\n",
+                                    "import starlette.requests\n",
+                                    "from .. import cli\n"])
+def test_jobs_scanner_catches_web_imports(source: str) -> None:
+    assert jobs_violations(source, "nnplayground.jobs.bad"), source
+
+
+def test_jobs_scanner_allows_engine_and_labs() -> None:
+    assert jobs_violations("from ..engine import Sequential\nfrom ..labs.registry import Lab\n"
+                           "import pydantic\n", "nnplayground.jobs.ok") == []
 
 
 @pytest.mark.parametrize(
