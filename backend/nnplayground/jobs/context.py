@@ -12,8 +12,10 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..labs.base import Hooks, run_in_turn
 from .model import Status
 
 
@@ -119,6 +121,12 @@ class JobContext(ABC):
     @abstractmethod
     def save_model(self, model: Any) -> None:
         """Keep the final model where predictions of a finished job find it."""
+
+    def map(self, fn: Callable[[Any, Hooks], Any], items: Iterable[Any], hooks: Hooks
+            ) -> Iterator[Any]:
+        """Independent pieces of one job (a search's trials): in turn, in this thread.  An
+        executor with many nodes overrides this to run them as tasks of their own."""
+        return run_in_turn(fn, items, hooks)
 
 
 class LocalContext(JobContext):

@@ -16,7 +16,8 @@ def run_lab(lab: Lab, params: LabParams, ctx: JobContext) -> Any:
         ctx.wait_while_paused()
         return ctx.should_stop()
 
-    hooks = Hooks(report=lambda msg: ctx.emit("progress", clean(msg)), stopped=stopped)
+    hooks = Hooks(report=lambda msg: ctx.emit("progress", clean(msg)), stopped=stopped,
+                  map=ctx.map)
     result = clean(lab.run(params, hooks))
     ctx.emit("result", result)  # a stopped lab still shows what it had
     return result

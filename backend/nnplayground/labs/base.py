@@ -8,7 +8,7 @@ between steps, so a job can be stopped without killing a thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +29,26 @@ class LabError(ValueError):
         self.params = params or {}
 
 
+def run_in_turn(fn: Callable[[Any, Hooks], Any], items: Iterable[Any], hooks: Hooks
+                ) -> Iterator[Any]:
+    """``fn(item, hooks)`` for each item, one after the other, until a stop is asked."""
+    for item in items:
+        if hooks.stopped():
+            return
+        yield fn(item, hooks)
+
+
 @dataclass
 class Hooks:
-    """How a running lab talks to whoever runs it (the job manager, a test, a script)."""
+    """How a running lab talks to whoever runs it (the job system, a test, a script).
+
+    ``map(fn, items, hooks)`` runs independent pieces of a lab (the trials of a search):
+    one after the other here; an executor with many machines may spread them out, so
+    ``fn`` must be a module-level function and results may come in any order."""
 
     report: Report = field(default=lambda _msg: None)
     stopped: Callable[[], bool] = field(default=lambda: False)
+    map: Callable[..., Iterator[Any]] = field(default=run_in_turn)
 
 
 QUIET = Hooks()

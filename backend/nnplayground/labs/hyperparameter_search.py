@@ -48,46 +48,64 @@ class Params(LabParams):
         return value
 
 
+def split(train_size: int, validation_rate: float, seed: int) -> tuple[np.ndarray, ...]:
+    """The book's split: the first images, shuffled, the first ``validation_rate`` of them
+    held out for validation.  Recomputed by each trial, wherever it runs."""
+    x, y = mnist_train_only(train_size)
+    order = np.random.default_rng(seed).permutation(len(x))  # the book shuffles first
+    x, y = x[order], y[order]
+    n_val = int(len(x) * validation_rate)
+    return x[:n_val], y[:n_val], x[n_val:], y[n_val:]
+
+
+def trial(t: dict[str, Any], hooks: Hooks) -> dict[str, Any] | None:
+    """One trial: a fresh network trained with one (lr, weight decay); None if stopped."""
+    x_val, y_val, x_tr, y_tr = split(t["train_size"], t["validation_rate"], t["seed"])
+    lr, wd, n, epochs = t["lr"], t["weight_decay"], t["trial"], t["epochs"]
+    model = compile_classifier(mlp([100] * 6, init="he", seed=t["seed"] + n), "sgd", lr,
+                             weight_decay=wd)
+    train_acc: list[float] = []
+    val_acc: list[float] = []
+
+    def record(epoch: int) -> None:
+        train_acc.append(accuracy(model, x_tr, y_tr))
+        val_acc.append(accuracy(model, x_val, y_val))
+        if epoch % 10 == 0:  # the trial under way, so the page shows something at once
+            hooks.report({"running": {"trial": n, "lr": lr, "weight_decay": wd,
+                                      "epoch": epoch, "val_curve": list(val_acc)}})
+
+    train_epochs({"net": model}, x_tr, y_tr, epochs=epochs, batch_size=t["batch_size"],
+                 hooks=hooks, on_epoch=record, seed=t["seed"] + n)
+    if len(val_acc) != epochs + 1:  # stopped halfway: an unfinished trial is no result
+        return None
+    return {"trial": n, "lr": lr, "weight_decay": wd, "val_acc": val_acc[-1],
+            "train_curve": train_acc, "val_curve": val_acc}
+
+
 @lab("hyperparameter_search", Params, section="6.5")
 def run(trials: int, epochs: int, train_size: int, validation_rate: float,
         lr_exp: tuple[float, float], wd_exp: tuple[float, float], batch_size: int, seed: int,
         hooks: Hooks = QUIET) -> dict[str, Any]:
     (lr_lo, lr_hi), (wd_lo, wd_hi) = lr_exp, wd_exp
     rng = np.random.default_rng(seed)
-    x, y = mnist_train_only(train_size)
-    order = rng.permutation(len(x))  # the book shuffles before splitting
-    x, y = x[order], y[order]
-    n_val = int(len(x) * validation_rate)
-    x_val, y_val, x_tr, y_tr = x[:n_val], y[:n_val], x[n_val:], y[n_val:]
-    results = []
-    for trial in range(trials):
-        if hooks.stopped():
-            break
+    rng.permutation(min(train_size, 60_000))  # the shuffle's draw, as the book makes it
+    plan = []
+    for n in range(trials):  # drawn up front, in the book's order, wherever trials run
         lr = float(10 ** rng.uniform(lr_lo, lr_hi))
         wd = float(10 ** rng.uniform(wd_lo, wd_hi))
-        model = compile_classifier(mlp([100] * 6, init="he", seed=seed + trial), "sgd", lr,
-                                 weight_decay=wd)
-        train_acc: list[float] = []
-        val_acc: list[float] = []
-
-        def record(epoch: int, model: Any = model, train_acc: list = train_acc,
-                   val_acc: list = val_acc, trial: int = trial, lr: float = lr,
-                   wd: float = wd) -> None:
-            train_acc.append(accuracy(model, x_tr, y_tr))
-            val_acc.append(accuracy(model, x_val, y_val))
-            if epoch % 10 == 0:  # the trial under way, so the page shows something at once
-                hooks.report({"running": {"trial": trial, "lr": lr, "weight_decay": wd,
-                                          "epoch": epoch, "val_curve": list(val_acc)}})
-
-        train_epochs({"net": model}, x_tr, y_tr, epochs=epochs, batch_size=batch_size,
-                     hooks=hooks, on_epoch=record, seed=seed + trial)
-        if len(val_acc) != epochs + 1:  # stopped halfway: an unfinished trial is no result
+        plan.append({"trial": n, "lr": lr, "weight_decay": wd, "epochs": epochs,
+                     "train_size": train_size, "validation_rate": validation_rate,
+                     "batch_size": batch_size, "seed": seed})
+    results = []
+    for item in hooks.map(trial, plan, hooks):
+        if item is None:
             break
-        item = {"trial": trial, "lr": lr, "weight_decay": wd, "val_acc": val_acc[-1],
-                "train_curve": train_acc, "val_curve": val_acc}
         results.append(item)
         hooks.report({"trial": item, "done": len(results), "trials": trials})
+    results.sort(key=lambda r: r["trial"])
+    x_val = split(train_size, validation_rate, seed)[0]
     best = sorted(results, key=lambda r: r["val_acc"], reverse=True)
     return {"trials": [{k: r[k] for k in ("trial", "lr", "weight_decay", "val_acc")}
                        for r in results],
-            "best": best[:5], "train_size": len(x_tr), "validation_size": n_val}
+            "best": best[:5], "train_size": min(train_size, 60_000) - len(x_val),
+            "validation_size": len(x_val)}
