@@ -57,6 +57,9 @@ class SoftmaxCrossEntropy:
     log-softmax is computed as z - logsumexp(z) so no exp() overflows and log(0) never
     happens.  Gradient: (softmax(z) - t) / N."""
 
+    # A single output unit is read as "class 1" above this raw value (see metrics.accuracy).
+    unit_threshold = 0.5
+
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         n = output.shape[0]
         shifted = output - output.max(axis=1, keepdims=True)
@@ -100,6 +103,8 @@ class MeanSquaredError:
     (so the gradient is simply (y - t) / N).  Class ids are one-hot encoded first; a (N,)
     target for a single-output network is a regression target."""
 
+    unit_threshold = 0.5  # a value near 0 or 1
+
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         y = np.asarray(y)
         if output.ndim == 2 and output.shape[1] == 1 and y.shape == (output.shape[0],):
@@ -119,6 +124,8 @@ class SigmoidBinaryCrossEntropy:
     """Sigmoid fused with binary cross-entropy on logits z:
     max(z, 0) - z*t + log(1 + exp(-|z|)) never overflows.  Summed over outputs, mean over
     the batch.  Gradient: (sigmoid(z) - t) / N."""
+
+    unit_threshold = 0.0  # a logit: sigmoid(z) > 0.5 exactly when z > 0
 
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         y = np.asarray(y)

@@ -45,8 +45,10 @@ def accuracy(out: np.ndarray, y: np.ndarray, loss_name: str) -> float:
         pred = out.argmax(axis=1)
         target = y.argmax(axis=1) if y.ndim == 2 else y
         return float(np.mean(pred == target))
-    # One output unit: a logit for sigmoid_bce (sigmoid > 0.5 ⇔ logit > 0), a value otherwise.
-    threshold = 0.0 if loss_name == "sigmoid_bce" else 0.5
+    # One output unit: each loss says where its raw output means "class 1".
+    from .losses import LOSSES
+
+    threshold = LOSSES.get(loss_name).unit_threshold if loss_name in LOSSES else 0.5
     pred = out.reshape(len(out), -1)[:, 0] > threshold
     target = np.asarray(y).reshape(len(y), -1)[:, 0] > 0.5
     return float(np.mean(pred == target))
