@@ -22,6 +22,7 @@ class Kind(StrEnum):
     TRAIN = "train"  # a training run of the playground
     LAB = "lab"  # a long lab (optimizers on MNIST, hyperparameter search, ...)
     REMOTE = "remote"  # a run trained by a user's own script, streamed in
+    TRIAL = "trial"  # a piece of a lab job (a search trial) a cluster runs as a task of its own
 
 
 ENDS = (Status.COMPLETED, Status.STOPPED, Status.FAILED, Status.DIVERGED, Status.INTERRUPTED)

@@ -195,28 +195,26 @@ class JobService:
 
     # -- control -------------------------------------------------------------------------
     def _live_job(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> LiveJob:
+        self._row(job_id, kind)  # 404 for an unknown id or another kind's
         job = self.live.get(job_id)
         if job is None:
-            self._row(job_id, kind)  # 404 for an unknown id
             raise Conflict(f"job {job_id} is not live in this server process (it finished "
                            "before a restart)", code="not_live", id=job_id)
         return job
 
-    def pause(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
+    def _running_control(self, job_id: int, kind: Kind | None, verb: str) -> Any:
         job = self._live_job(job_id, kind)
         control = self.executor.control(job_id)
         if job.status not in (Status.RUNNING, Status.PAUSED) or control is None:
-            raise Conflict(f"job {job_id} is {job.status}; only a running job can be paused",
-                           code="not_running", id=job_id, status=str(job.status))
-        control.pause()
+            raise Conflict(f"job {job_id} is {job.status}; only a running or paused job can be "
+                           f"{verb}", code=f"cannot_{verb}", id=job_id, status=str(job.status))
+        return control
+
+    def pause(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
+        self._running_control(job_id, kind, "paused").pause()
 
     def resume(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
-        job = self._live_job(job_id, kind)
-        control = self.executor.control(job_id)
-        if job.status not in (Status.RUNNING, Status.PAUSED) or control is None:
-            raise Conflict(f"job {job_id} is {job.status}; only a paused job can be resumed",
-                           code="not_paused", id=job_id, status=str(job.status))
-        control.resume()
+        self._running_control(job_id, kind, "resumed").resume()
 
     def stop(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
         job = self._live_job(job_id, kind)

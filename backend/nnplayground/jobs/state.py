@@ -42,13 +42,20 @@ class StepHistory:
                 mean = float(np.mean(self._acc))
                 self.points.append([step, mean if np.isfinite(mean) else None])
                 self._acc.clear()
-        if len(self.points) > self.max_points:
-            merged = []
-            for i in range(0, len(self.points) - 1, 2):
-                (_, a), (s, b) = self.points[i], self.points[i + 1]
-                both = [v for v in (a, b) if v is not None]
-                merged.append([s, sum(both) / len(both) if both else None])
-            self.points, self.stride, self.rewrite = merged, self.stride * 2, True
+                if len(self.points) > self.max_points:
+                    self._merge()
+
+    def _merge(self) -> None:
+        """Each pair of neighbours becomes one point at the later step, with their mean."""
+        merged = []
+        for i in range(0, len(self.points) - 1, 2):
+            (_, a), (s, b) = self.points[i], self.points[i + 1]
+            both = [v for v in (a, b) if v is not None]
+            merged.append([s, sum(both) / len(both) if both else None])
+        if len(self.points) % 2:  # an odd last point starts the next pair, with its losses
+            _, last = self.points[-1]
+            self._acc = [np.nan if last is None else last] * self.stride + self._acc
+        self.points, self.stride, self.rewrite = merged, self.stride * 2, True
 
     def flush(self, store: JobStore, job_id: int) -> None:
         if self.rewrite:
