@@ -59,3 +59,24 @@ def test_a_corrupt_database_is_moved_aside(tmp_path) -> None:
     assert store.list() == []
     job, _ = store.create(Kind.TRAIN, "fresh", {})
     assert store.get(job)["name"] == "fresh"
+
+
+def test_a_read_only_database_is_a_503_not_a_crash(tmp_path) -> None:
+    import os
+
+    import pytest
+
+    from nnplayground.jobs.errors import StoreUnavailable
+
+    if os.geteuid() == 0:  # root writes through file modes: make the file read-only for real
+        store = SqliteJobStore(tmp_path / "runs.sqlite3")
+        store._db.execute("PRAGMA query_only=ON")
+    else:
+        (tmp_path / "runs.sqlite3").touch()
+        store = SqliteJobStore(tmp_path / "runs.sqlite3")
+        os.chmod(tmp_path / "runs.sqlite3", 0o444)
+    with pytest.raises(StoreUnavailable) as err:
+        store.create(Kind.TRAIN, "x", {})
+    assert err.value.status == 503 and err.value.code == "storage_unavailable"
+    with pytest.raises(StoreUnavailable):
+        store.add_steps(1, [[1, 0.5]])

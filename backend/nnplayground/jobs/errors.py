@@ -39,3 +39,9 @@ class ConfigError(JobError):
 
 class TooLarge(JobError):
     status, code = 413, "too_large"
+
+
+class StoreUnavailable(JobError):
+    """The job store cannot be written (read-only directory, full disk, database gone)."""
+
+    status, code = 503, "storage_unavailable"

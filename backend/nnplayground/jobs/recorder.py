@@ -129,8 +129,10 @@ class Recorder:
             except Exception as exc:  # one broken job never takes the server down
                 log.exception("job %s failed", job.id)
                 final = Status.FAILED
+                # The reason in words, without the server's own paths or a traceback.
+                text = str(exc).replace(str(self.weights_dir.parent), "<data dir>")
                 error = {"code": getattr(exc, "code", "job_failed"),
-                         "message": f"{type(exc).__name__}: {exc}",
+                         "message": f"{type(exc).__name__}: {text}",
                          "field": getattr(exc, "field", None),
                          "params": getattr(exc, "params", {})}
             finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .encode import dumps
+from .errors import StoreUnavailable
 from .model import LIVE, Kind, Status
 
 log = logging.getLogger("nnplayground.jobs")
@@ -164,18 +165,24 @@ class SqliteJobStore(JobStore):
 
     def _exec(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._lock:
-            return self._db.execute(sql, args)
+            try:
+                return self._db.execute(sql, args)
+            except sqlite3.OperationalError as exc:  # read-only, disk full, locked too long
+                raise StoreUnavailable(f"the run database cannot be used: {exc}",
+                                       reason=str(exc)) from None
 
     def _many(self, statements: list[tuple[str, list[tuple]]]) -> None:
         with self._lock:
-            self._db.execute("BEGIN")
             try:
+                self._db.execute("BEGIN")
                 for sql, rows in statements:
                     self._db.executemany(sql, rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreUnavailable(f"the run database cannot be written: {exc}",
+                                       reason=str(exc)) from None
 
     def mark_interrupted(self) -> int:
         live = [s.value for s in LIVE]
@@ -207,12 +214,8 @@ class SqliteJobStore(JobStore):
                          [(job_id, s, loss) for s, loss in steps])])
 
     def replace_steps(self, job_id: int, steps: list[list]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute("DELETE FROM steps WHERE run_id=?", (job_id,))
-            self._db.executemany("INSERT INTO steps VALUES (?,?,?)",
-                                 [(job_id, s, loss) for s, loss in steps])
-            self._db.execute("COMMIT")
+        self._many([("DELETE FROM steps WHERE run_id=?", [(job_id,)]),
+                    ("INSERT INTO steps VALUES (?,?,?)", [(job_id, s, loss) for s, loss in steps])])
 
     def add_events(self, job_id: int, events: list[tuple[int, str, str]]) -> None:
         if events:
