@@ -54,7 +54,8 @@ def test_train_preset_on_a_subset_and_save(
     assert "[" in captured.err and "]" in captured.err  # the progress bar went to stderr
     model = load_model(out_file)
     _, (xt, yt) = load_mnist()
-    assert model.evaluate(xt[:200], yt[:200])["accuracy"] == pytest.approx(test_acc, abs=1e-4)
+    result = model.evaluate(xt[:200], yt[:200], return_dict=True)
+    assert result["accuracy"] == pytest.approx(test_acc, abs=1e-4)
 
 
 def test_train_a_spec_file_with_overrides(

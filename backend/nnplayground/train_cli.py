@@ -167,7 +167,7 @@ def run_train(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:  # missing/corrupt dataset files
         print(f"nnplayground train: error: {exc}", file=sys.stderr)
         return 1
-    print(model.summary())
+    print(model.summary_text())
     print(
         f"optimizer {model.optimizer!r}, batch {settings['batch_size']}, "
         f"{settings['epochs']} epochs, lr decay {settings['lr_decay']:g}/epoch, "

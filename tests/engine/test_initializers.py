@@ -17,6 +17,10 @@ def draw(spec, seed=0, dtype=np.float32):
         ("lecun", np.sqrt(1 / FAN_IN)),
         ("xavier_normal", np.sqrt(2 / (FAN_IN + FAN_OUT))),
         ("xavier_uniform", np.sqrt(2 / (FAN_IN + FAN_OUT))),
+        ("glorot_uniform", np.sqrt(2 / (FAN_IN + FAN_OUT))),
+        ("he_uniform", np.sqrt(2 / FAN_IN)),
+        ("lecun_uniform", np.sqrt(1 / FAN_IN)),
+        ("random_normal", 0.01),
         ({"name": "normal", "std": 1.0}, 1.0),
         ("normal", 0.01),
     ],
@@ -52,6 +56,8 @@ def test_config_round_trip_and_names():
         "he",
         "lecun",
         "zeros",
+        "he_uniform",
+        "lecun_uniform",
     }
     init = get_initializer({"name": "normal", "std": 0.5})
     assert init.get_config() == {"name": "normal", "std": 0.5}

@@ -78,9 +78,9 @@ def test_fit_evaluate_predict_learn_blobs() -> None:
     xt, yt = blobs(150, seed=1)
     model = Sequential([layers.Dense(16), layers.ReLU(), layers.Dense(3)], input_shape=(4,), rng=0)
     model.compile(optimizer=OPTIMIZERS.create("adam", lr=0.01), loss="softmax_cross_entropy")
-    before = model.evaluate(xt, yt)
+    before = model.evaluate(xt, yt, return_dict=True)
     history = model.fit(x, y, epochs=15, batch_size=32, validation_data=(xt, yt))
-    after = model.evaluate(xt, yt)
+    after = model.evaluate(xt, yt, return_dict=True)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert after["loss"] < before["loss"] and after["accuracy"] > 0.95
     assert history.history["val_accuracy"][-1] == pytest.approx(after["accuracy"])
@@ -91,7 +91,8 @@ def test_fit_evaluate_predict_learn_blobs() -> None:
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     assert np.array_equal(proba.argmax(1), logits.argmax(1))
     # one-hot labels give the same metrics
-    assert model.evaluate(xt, np.eye(3, dtype=np.float32)[yt]) == pytest.approx(after)
+    onehot = np.eye(3, dtype=np.float32)[yt]
+    assert model.evaluate(xt, onehot, return_dict=True) == pytest.approx(after)
 
 
 def test_train_step_returns_loss_and_updates() -> None:
@@ -138,15 +139,16 @@ def test_weight_decay_adds_half_lambda_sum_w2_to_reported_loss() -> None:
     x, y = blobs(50)
     model = Sequential.from_config(MLP_SPEC, rng=0)
     model.compile("sgd", "softmax_cross_entropy")
-    plain = model.evaluate(x, y)["loss"]
+    plain = model.evaluate(x, y, return_dict=True)["loss"]
     model.compile({"name": "sgd", "lr": 0.1, "weight_decay": 0.1}, "softmax_cross_entropy")
     dense = [layer for layer in model.layers if isinstance(layer, layers.Dense)]
     for layer in dense:
         layer.b.value[...] = 5.0  # biases are not decayed: they must not change the penalty
     penalty = 0.5 * 0.1 * sum(float((d.W.value.astype(np.float64) ** 2).sum()) for d in dense)
-    with_b = model.evaluate(x, y)["loss"]
+    with_b = model.evaluate(x, y, return_dict=True)["loss"]
     model.compile("sgd", "softmax_cross_entropy")
-    assert with_b == pytest.approx(model.evaluate(x, y)["loss"] + penalty, rel=1e-5)
+    plain_again = model.evaluate(x, y, return_dict=True)["loss"]
+    assert with_b == pytest.approx(plain_again + penalty, rel=1e-5)
     assert plain != with_b
 
 
@@ -201,7 +203,7 @@ def test_summary_table() -> None:
         },
         rng=0,
     )
-    text = model.summary()
+    text = model.summary_text()
     lines = text.splitlines()
     assert lines[0] == 'Model: "SimpleConvNet"'
     assert "Layer (type)" in lines[2] and "Output Shape" in lines[2] and "Param #" in lines[2]
@@ -343,7 +345,7 @@ def test_add_builds_incrementally_and_sigmoid_bce_accuracy() -> None:
     model.build()
     model.compile({"name": "adam", "lr": 0.05}, "sigmoid_bce")
     model.fit(x, y, epochs=20, batch_size=20)
-    assert model.evaluate(x, y)["accuracy"] > 0.95
+    assert model.evaluate(x, y, return_dict=True)["accuracy"] > 0.95
     proba = model.predict_proba(x)
     assert proba.shape == (200, 1) and np.all((proba > 0) & (proba < 1))
 
@@ -372,5 +374,5 @@ def test_train_step_reports_the_loss_before_the_update_weight_decay_included() -
     model.compile({"name": "sgd", "lr": 0.5, "weight_decay": 0.5}, "softmax_cross_entropy")
     x = np.random.default_rng(1).random((6, 4), dtype=np.float32)
     y = np.array([0, 1, 2, 0, 1, 2])
-    expected = model.evaluate(x, y)["loss"]
+    expected = model.evaluate(x, y, return_dict=True)["loss"]
     assert model.train_step(x, y) == pytest.approx(expected, rel=1e-5)

@@ -6,11 +6,12 @@ model = Sequential.from_config(PRESETS.create("simple_conv_net")["spec"], rng=0)
 
 from __future__ import annotations
 
-from . import callbacks, layers
-from .core import LAYERS, Layer, Parameter, SpecError
+from . import callbacks, keras_names, layers  # noqa: F401 - keras_names registers aliases
+from .core import LAYERS, Layer, NotBuiltError, Parameter, SpecError
 from .initializers import INITIALIZERS
 from .losses import LOSSES
-from .model import Sequential
+from .metrics import METRICS
+from .model import Input, Sequential
 from .optimizers import OPTIMIZERS, Optimizer
 from .presets import PRESETS, all_presets, get_preset
 from .serialization import ModelFileError, load_model, save_model
@@ -19,10 +20,13 @@ __all__ = [
     "INITIALIZERS",
     "LAYERS",
     "LOSSES",
+    "METRICS",
     "OPTIMIZERS",
     "PRESETS",
+    "Input",
     "Layer",
     "ModelFileError",
+    "NotBuiltError",
     "Optimizer",
     "Parameter",
     "Sequential",

@@ -103,12 +103,14 @@ class LambdaCallback(Callback):
 
 
 class History(Callback):
-    """Per-epoch metrics (``history["loss"]``, ``history["val_accuracy"]``, ...); from ``fit``."""
+    """Per-epoch metrics (``history.history["loss"]``, ``["val_accuracy"]``, ...) and
+    ``params`` = {"verbose", "epochs", "steps"}, as Keras's History; returned by ``fit``."""
 
     def __init__(self) -> None:
         super().__init__()
         self.epoch: list[int] = []
         self.history: dict[str, list[float]] = {}
+        self.params: dict[str, Any] = {}
 
     def on_train_begin(self, logs: Logs) -> None:
         self.epoch = []
@@ -200,12 +202,17 @@ class ProgressBar(Callback):
     """A plain-text progress bar redrawn with carriage returns; one finished line per epoch."""
 
     def __init__(
-        self, stream: TextIO | None = None, width: int = 30, epoch_lines: bool = True
+        self,
+        stream: TextIO | None = None,
+        width: int = 30,
+        epoch_lines: bool = True,
+        bar: bool = True,
     ) -> None:
         super().__init__()
         self.stream = stream
         self.width = width
         self.epoch_lines = epoch_lines  # False: just clear the bar, the caller reports epochs
+        self.bar = bar  # False: one line per epoch only (Keras's verbose=2)
         self.steps_per_epoch = 0
         self.epochs = 0
         self._start = 0.0
@@ -226,6 +233,8 @@ class ProgressBar(Callback):
     def on_batch_end(self, step: int, logs: Logs) -> None:
         self._loss_sum += float(logs["loss"]) * logs["size"]
         self._seen += logs["size"]
+        if not self.bar:
+            return
         done = logs["batch"] + 1
         total = max(self.steps_per_epoch, done)
         filled = self.width * done // total

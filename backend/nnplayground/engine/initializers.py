@@ -50,7 +50,7 @@ class _ScaledNormal(Initializer):
         return w
 
 
-@INITIALIZERS.register("normal", "gaussian")
+@INITIALIZERS.register("normal", "gaussian", "random_normal")
 class Normal(_ScaledNormal):
     """N(0, std^2) with a fixed std: the book's 0.01 (ch. 4) or 1 (ch. 6 activation demo)."""
 
@@ -74,17 +74,44 @@ class XavierNormal(_ScaledNormal):
         return math.sqrt(2.0 / (fan_in + fan_out))
 
 
-@INITIALIZERS.register("xavier_uniform", "glorot_uniform")
-class XavierUniform(Initializer):
-    """U(-a, a) with a = sqrt(6 / (fan_in + fan_out)): same variance as xavier_normal."""
+class _ScaledUniform(Initializer):
+    """U(-a, a) with a limit that depends only on the fans (variance a²/3)."""
+
+    def limit(self, fan_in: int, fan_out: int) -> float:
+        raise NotImplementedError
 
     def __call__(self, shape, fan_in, fan_out, rng, dtype=np.float32):  # type: ignore[override]
         dtype = np.dtype(dtype)
-        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        limit = self.limit(fan_in, fan_out)
         w = rng.random(shape, dtype=dtype)
         w *= dtype.type(2 * limit)
         w -= dtype.type(limit)
         return w
+
+
+@INITIALIZERS.register("xavier_uniform", "glorot_uniform")
+class XavierUniform(_ScaledUniform):
+    """U(-a, a) with a = sqrt(6 / (fan_in + fan_out)): same variance as xavier_normal
+    (Keras's default for Dense and Conv2D)."""
+
+    def limit(self, fan_in: int, fan_out: int) -> float:
+        return math.sqrt(6.0 / (fan_in + fan_out))
+
+
+@INITIALIZERS.register("he_uniform", "kaiming_uniform")
+class HeUniform(_ScaledUniform):
+    """U(-a, a) with a = sqrt(6 / fan_in): He's variance 2 / fan_in, uniformly drawn."""
+
+    def limit(self, fan_in: int, fan_out: int) -> float:
+        return math.sqrt(6.0 / fan_in)
+
+
+@INITIALIZERS.register("lecun_uniform")
+class LeCunUniform(_ScaledUniform):
+    """U(-a, a) with a = sqrt(3 / fan_in): LeCun's variance 1 / fan_in, uniformly drawn."""
+
+    def limit(self, fan_in: int, fan_out: int) -> float:
+        return math.sqrt(3.0 / fan_in)
 
 
 @INITIALIZERS.register("he", "he_normal", "kaiming")

@@ -3,13 +3,19 @@
 
 Labels: integer class ids (N,) or one-hot / probability rows (N, C).  sigmoid_bce takes 0/1
 targets of shape (N,) or the output's shape.
+
+Keras's names are aliases: ``sparse_categorical_crossentropy`` and
+``categorical_crossentropy`` are softmax_cross_entropy (either label form works for both),
+``binary_crossentropy`` is sigmoid_bce.  ``final_activation`` is the layer a fused loss
+absorbs: a model ending in Softmax (Keras's ``activation="softmax"``) trains on the logits
+before it, so softmax is applied once, and ``predict`` still returns probabilities.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .layers.activations import softmax
+from .layers.activations import Sigmoid, Softmax, softmax
 from .registry import Registry
 
 LOSSES = Registry("loss")
@@ -51,7 +57,13 @@ def _class_ids(y: np.ndarray, classes: int) -> np.ndarray:
     return y
 
 
-@LOSSES.register("softmax_cross_entropy", "cross_entropy", "softmax_with_loss")
+@LOSSES.register(
+    "softmax_cross_entropy",
+    "cross_entropy",
+    "softmax_with_loss",
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+)
 class SoftmaxCrossEntropy:
     """Softmax fused with cross-entropy (the book's SoftmaxWithLoss).  The output is logits;
     log-softmax is computed as z - logsumexp(z) so no exp() overflows and log(0) never
@@ -59,6 +71,7 @@ class SoftmaxCrossEntropy:
 
     # A single output unit is read as "class 1" above this raw value (see metrics.accuracy).
     unit_threshold = 0.5
+    final_activation = Softmax
 
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         n = output.shape[0]
@@ -119,13 +132,14 @@ class MeanSquaredError:
         return output
 
 
-@LOSSES.register("sigmoid_bce", "binary_cross_entropy", "bce")
+@LOSSES.register("sigmoid_bce", "binary_cross_entropy", "bce", "binary_crossentropy")
 class SigmoidBinaryCrossEntropy:
     """Sigmoid fused with binary cross-entropy on logits z:
     max(z, 0) - z*t + log(1 + exp(-|z|)) never overflows.  Summed over outputs, mean over
     the batch.  Gradient: (sigmoid(z) - t) / N."""
 
     unit_threshold = 0.0  # a logit: sigmoid(z) > 0.5 exactly when z > 0
+    final_activation = Sigmoid
 
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         y = np.asarray(y)

@@ -1,28 +1,32 @@
-"""``Sequential``: a stack of layers with a Keras-like API (compile / fit / evaluate / predict).
+"""``Sequential``: a stack of layers with Keras's API (compile / fit / evaluate / predict).
 
 Training data flows forward through ``layer.forward`` and the loss gradient flows back through
 ``layer.backward`` in reverse order; the optimizer then updates every Parameter in place.  All
 randomness (initial weights, shuffling, dropout masks, validation split) comes from one
 ``np.random.Generator``, so a seed reproduces a run bit for bit.
+
+The class is split by concern: structure, building and compiling here; running the network
+in inference.py; weights and files in weights.py; the training loop in training.py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import spec as specs
-from .callbacks import Callback, History
 from .core import Layer, Parameter, Shape, SpecError
+from .inference import InferenceMixin
 from .losses import LOSSES
-from .metrics import accuracy, check_data
+from .metrics import check_metrics, layout_hint
 from .optimizers import OPTIMIZERS, Optimizer
+from .weights import WeightsMixin
 
 RngLike = None | int | np.random.Generator
+DATA_FORMATS = ("channels_first", "channels_last")
 
 
 def as_rng(rng: RngLike) -> np.random.Generator:
@@ -42,18 +46,45 @@ def as_dtype(dtype: Any) -> np.dtype:
     return dt
 
 
-class Sequential:
+def check_data_format(value: Any) -> str:
+    if value not in DATA_FORMATS:
+        raise ValueError(f"data_format must be 'channels_first' or 'channels_last', got {value!r}")
+    return value
+
+
+class Input:
+    """``Input(shape=(28, 28, 1))`` as the first item of a Sequential: the per-sample shape of
+    the data, in the data's own layout (see ``data_format``).  It is not a layer."""
+
+    def __init__(self, shape: Sequence[int], name: str | None = None) -> None:
+        self.shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Input(shape={self.shape})"
+
+
+class Sequential(InferenceMixin, WeightsMixin):
+    # verbose="auto" in fit/evaluate/predict means this: quiet for the book's scripts and the
+    # server, a progress bar for nnplayground.keras (as in Keras).
+    default_verbose = 0
+
     def __init__(
         self,
-        layers: Iterable[Layer | dict[str, Any]] | None = None,
+        layers: Iterable[Layer | dict[str, Any] | Input] | None = None,
         input_shape: Sequence[int] | None = None,
         name: str | None = None,
         rng: RngLike = None,
         dtype: Any = np.float32,
+        data_format: str = "channels_first",
     ) -> None:
         self.name = name or "Sequential"
         self.rng = as_rng(rng)
         self.dtype = as_dtype(dtype)
+        # The layout of the arrays passed in.  channels_last (N, H, W, C) images are
+        # transposed once per call to the (N, C, H, W) the layers use; the spec always
+        # holds the channels-first shape.
+        self.data_format = check_data_format(data_format)
         self.layers: list[Layer] = []
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
@@ -61,11 +92,14 @@ class Sequential:
         self.loss: Any = None
         self.metrics: list[str] = []
         self.stop_training = False
+        self.history: Any = None
         self._params: list[Parameter] = []
+        self._loss_layers: list[Layer] = []
+        self._backprop: list[Layer] = []
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
-            self.input_shape = specs.check_input_shape(list(input_shape))
+            self.input_shape = self._model_shape(input_shape)
             if self.layers:
                 self.build()
 
@@ -74,10 +108,41 @@ class Sequential:
     def built(self) -> bool:
         return bool(self.layers) and self.output_shape is not None
 
-    def add(self, layer: Layer | dict[str, Any]) -> Sequential:
-        """Append a layer (instance or spec dict); built at once if the model already is."""
+    def _model_shape(self, shape: Sequence[int]) -> Shape:
+        """A per-sample shape in the data's layout -> the layers' (C, H, W) layout."""
+        checked = specs.check_input_shape(list(shape) if isinstance(shape, (list, tuple))
+                                          else shape)
+        if self.data_format == "channels_last" and len(checked) == 3:
+            h, w, c = checked
+            return (c, h, w)
+        return checked
+
+    def _name_layer(self, layer: Layer) -> None:
+        if layer.name is None:
+            base = specs.layer_type(layer)
+            taken = {lyr.name for lyr in self.layers}
+            k, name = 0, base
+            while name in taken:
+                k += 1
+                name = f"{base}_{k}"
+            layer.name = name
+
+    def add(self, layer: Layer | dict[str, Any] | Input) -> Sequential:
+        """Append a layer (instance or spec dict); built at once if the model already is.
+        An ``Input`` first sets the input shape instead."""
+        if isinstance(layer, Input):
+            if self.layers:
+                raise SpecError("Input must come first, before any layer", field="input_shape")
+            self.input_shape = self._model_shape(layer.shape)
+            return self
         layer = specs.layer_from_spec(layer, len(self.layers))
-        if not self.built:
+        if any(lyr is layer for lyr in self.layers):
+            raise SpecError(
+                f"layer {layer.name!r} is already in this model; create a new layer instead",
+                index=len(self.layers),
+            )
+        self._name_layer(layer)
+        if not self.built:  # built by build() or on first use: a stack is rarely complete yet
             self.layers.append(layer)
             return self
         try:
@@ -90,37 +155,82 @@ class Sequential:
         self._link()
         return self
 
+    def pop(self) -> Layer:
+        """Remove and return the last layer (the model stays built on the rest)."""
+        if not self.layers:
+            raise ValueError("pop() on a model with no layers")
+        layer = self.layers.pop()
+        if self.output_shape is not None:
+            self.output_shape = self.layers[-1].output_shape if self.layers else None
+            self._link()
+        return layer
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if (name is None) == (index is None):
+            raise ValueError("get_layer needs exactly one of name= or index=")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"index {index} is out of range: the model has "
+                                 f"{len(self.layers)} layers")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = ", ".join(repr(lyr.name) for lyr in self.layers)
+        raise ValueError(f"no layer named {name!r}; the layers are {names}")
+
     def build(
         self,
         input_shape: Sequence[int] | None = None,
         max_params: int | None = specs.DEFAULT_MAX_PARAMS,
     ) -> Sequential:
+        """Create every layer's parameters.  A failure leaves the model as it was."""
+        previous = self.input_shape
         if input_shape is not None:
-            self.input_shape = specs.check_input_shape(list(input_shape))
+            self.input_shape = self._model_shape(input_shape)
         if self.input_shape is None:
             raise SpecError(
-                "is unknown: pass input_shape to Sequential or build()", field="input_shape"
+                "is unknown: pass input_shape to Sequential or build(), or start with "
+                "Input(shape=...)", field="input_shape"
             )
         if not self.layers:
+            self.input_shape = previous
             raise SpecError("the model has no layers", field="layers")
-        self.output_shape = specs.build_layers(
-            self.layers, self.input_shape, self.rng, self.dtype, max_params
-        )
+        # build() replaces attributes (new Parameters, shapes); restoring each layer's
+        # attribute dict undoes a half-finished build exactly.
+        saved = [dict(layer.__dict__) for layer in self.layers]
+        try:
+            output = specs.build_layers(
+                self.layers, self.input_shape, self.rng, self.dtype, max_params
+            )
+        except SpecError as exc:
+            for layer, state in zip(self.layers, saved, strict=True):
+                layer.__dict__.clear()
+                layer.__dict__.update(state)
+            shape, self.input_shape = self.input_shape, previous
+            hint = layout_hint(shape, None) if self.data_format == "channels_first" else ""
+            if hint:
+                raise SpecError(exc.message + hint, exc.index, exc.field) from None
+            raise
+        self.output_shape = output
         self._link()
         return self
 
     def _link(self) -> None:
         """Collect the parameters and the backward path after the layers changed."""
-        self._params = self._collect_params()
+        self._params = [p for layer in self.layers for p in layer.parameters()]
+        self._plan()
+
+    def _plan(self) -> None:
+        """Which layers the loss sees, and the backward path through them."""
+        self._loss_layers = self._loss_layers_for(self.loss)
         # The data needs no gradient, so backprop stops at the first layer with parameters
         # (as torch does): for a convnet that skips the first conv's col2im every step.
-        first = next((i for i, lyr in enumerate(self.layers) if lyr.parameters()), 0)
-        for i, layer in enumerate(self.layers):
+        stack = self._loss_layers
+        first = next((i for i, lyr in enumerate(stack) if lyr.parameters()), 0)
+        for i, layer in enumerate(stack):
             layer.needs_input_grad = i != first
-        self._backprop = self.layers[first:][::-1]
-
-    def _collect_params(self) -> list[Parameter]:
-        return [p for layer in self.layers for p in layer.parameters()]
+        self._backprop = stack[first:][::-1]
 
     def parameters(self) -> list[Parameter]:
         return list(self._params)
@@ -129,10 +239,19 @@ class Sequential:
         return sum(p.size for p in self._params)
 
     def _require_built(self, x: np.ndarray | None = None) -> None:
-        if not self.built:
-            if self.input_shape is None and x is not None:
-                self.input_shape = specs.check_input_shape(list(np.shape(x)[1:]))
+        """Build on first use from the data's shape (``x`` already in the layers' layout);
+        a failed build forgets the guessed shape."""
+        if self.built:
+            return
+        guessed = self.input_shape is None and x is not None
+        if guessed:
+            self.input_shape = specs.check_input_shape(list(np.shape(x)[1:]))
+        try:
             self.build()
+        except SpecError:
+            if guessed:
+                self.input_shape = None
+            raise
 
     # ---- configuration ---------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -149,10 +268,11 @@ class Sequential:
         rng: RngLike = None,
         dtype: Any = np.float32,
         max_params: int | None = specs.DEFAULT_MAX_PARAMS,
+        data_format: str = "channels_first",
     ) -> Sequential:
         """Build a model from a JSON spec; a bad spec raises SpecError naming index and field."""
         name, input_shape, layers = specs.check_spec(config)
-        model = cls(layers, name=name, rng=rng, dtype=dtype)
+        model = cls(layers, name=name, rng=rng, dtype=dtype, data_format=data_format)
         model.input_shape = input_shape
         return model.build(max_params=max_params)
 
@@ -185,15 +305,20 @@ class Sequential:
             self.layers, self.input_shape, batch_size, self.dtype.itemsize
         )
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
+        """The Keras-like table: layer, output shape, parameters; totals."""
         self._require_built()
         return specs.summary_table(self.name, self.layers)
+
+    def summary(self, print_fn: Any = None) -> None:
+        """Print the table (as Keras does); ``summary_text()`` returns it instead."""
+        (print_fn or print)(self.summary_text())
 
     def compile(
         self,
         optimizer: str | dict[str, Any] | Optimizer = "sgd",
         loss: Any = "softmax_cross_entropy",
-        metrics: Sequence[str] | None = ("accuracy",),
+        metrics: Sequence[str] | str | None = ("accuracy",),
     ) -> Sequential:
         opt = OPTIMIZERS.create(optimizer)
         if not isinstance(opt, Optimizer):
@@ -202,11 +327,8 @@ class Sequential:
             )
         self.optimizer = opt
         self.loss = LOSSES.create(loss) if isinstance(loss, (str, dict)) else loss
-        metrics = list(metrics or [])
-        for m in metrics:
-            if m != "accuracy":
-                raise ValueError(f"unknown metric {m!r}; the only metric is 'accuracy'")
-        self.metrics = metrics
+        self.metrics = check_metrics(metrics)
+        self._plan()
         return self
 
     def compile_config(self) -> dict[str, Any] | None:
@@ -222,157 +344,47 @@ class Sequential:
     def loss_name(self) -> str:
         return getattr(type(self.loss), "registry_name", "softmax_cross_entropy")
 
-    # ---- running the network ---------------------------------------------------------------
-    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
-
-    def _penalty(self) -> float:
-        """0.5·λ·ΣW² over decayed parameters: the L2 term the book adds to the reported loss."""
-        wd = self.optimizer.weight_decay if self.optimizer is not None else 0.0
-        if not wd:
-            return 0.0
-        return 0.5 * wd * sum(float(np.vdot(p.value, p.value)) for p in self._params if p.decay)
-
-    def _train_batch(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
-        out = self._forward(xb, training=True)
-        loss = float(self.loss.forward(out, yb)) + self._penalty()  # both before the update
-        grad = self.loss.backward()
-        for layer in self._backprop:
-            grad = layer.backward(grad)
-        self.optimizer.step(self._params)
-        return loss, out
-
-    def train_step(self, xb: np.ndarray, yb: np.ndarray) -> float:
-        """One forward/backward/update on a batch; returns the loss before the update."""
-        self._require_compiled(xb)
-        xb, yb = check_data(xb, yb, self.input_shape, self.dtype)
-        return self._train_batch(xb, yb)[0]
-
     def _require_compiled(self, x: np.ndarray) -> None:
         if self.optimizer is None or self.loss is None:
             raise RuntimeError("call compile(optimizer, loss) before training")
         self._require_built(x)
 
-    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """The last layer's output in inference mode (logits for softmax_cross_entropy)."""
-        self._require_built(x)
-        x, _ = check_data(x, None, self.input_shape, self.dtype)
-        if len(x) <= batch_size:
-            return self._forward(x, training=False)
-        return np.concatenate(
-            [
-                self._forward(x[i : i + batch_size], training=False)
-                for i in range(0, len(x), batch_size)
-            ]
-        )
-
-    def predict_proba(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """Outputs read the way the loss reads them: softmax, sigmoid, or as-is for mse."""
-        loss = self.loss if self.loss is not None else LOSSES.create("softmax_cross_entropy")
-        return loss.output_activation(self.predict(x, batch_size))
-
-    def forward_trace(self, x: np.ndarray) -> list[np.ndarray]:
-        """Every layer's output for ``x`` in inference mode (activation taps for the page)."""
-        self._require_built(x)
-        x, _ = check_data(x, None, self.input_shape, self.dtype)
-        outputs = []
-        for layer in self.layers:
-            x = layer.forward(x, training=False)
-            outputs.append(x)
-        return outputs
-
-    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> dict[str, float]:
-        if self.loss is None:
-            raise RuntimeError("call compile(optimizer, loss) before evaluate")
-        self._require_built(x)
-        x, y = check_data(x, y, self.input_shape, self.dtype)
-        loss_sum, correct = 0.0, 0.0
-        for i in range(0, len(x), batch_size):
-            xb, yb = x[i : i + batch_size], y[i : i + batch_size]
-            out = self._forward(xb, training=False)
-            loss_sum += float(self.loss.forward(out, yb)) * len(xb)
-            correct += accuracy(out, yb, self.loss_name) * len(xb)
-        result = {"loss": loss_sum / len(x) + self._penalty()}
-        if "accuracy" in self.metrics:
-            result["accuracy"] = correct / len(x)
-        return result
-
-    # ---- training loop ---------------------------------------------------------------------
     def fit(
         self,
         x: np.ndarray,
         y: np.ndarray,
+        batch_size: int | None = None,
         epochs: int = 1,
-        batch_size: int = 100,
-        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        verbose: int | str = "auto",
+        callbacks: Iterable[Any] | None = None,
         validation_split: float = 0.0,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         shuffle: bool = True,
-        callbacks: Iterable[Callback] | None = None,
-        verbose: int = 0,
-    ) -> History:
-        """Mini-batch training; returns a History of per-epoch metrics (see training.py)."""
+        initial_epoch: int = 0,
+    ) -> Any:
+        """Mini-batch training in Keras's argument order; returns a History (training.py)."""
         from .training import fit_loop
 
         return fit_loop(
             self,
             x,
             y,
-            epochs=epochs,
             batch_size=batch_size,
-            validation_data=validation_data,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
+            epochs=epochs,
             verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
         )
 
-    # ---- weights -----------------------------------------------------------------------------
-    def _weight_slots(self) -> list[tuple[str, np.ndarray]]:
-        """(description, array) for every parameter, then every buffer, in a fixed order."""
-        slots = [
-            (f"layer {i} ({specs.layer_type(layer)}) parameter {p.name!r}", p.value)
-            for i, layer in enumerate(self.layers)
-            for p in layer.parameters()
-        ]
-        slots += [
-            (f"layer {i} ({specs.layer_type(layer)}) buffer {k!r}", b)
-            for i, layer in enumerate(self.layers)
-            for k, b in layer.buffers().items()
-        ]
-        return slots
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of all parameters, then all buffers (BatchNorm running statistics)."""
-        self._require_built()
-        return [arr.copy() for _, arr in self._weight_slots()]
-
-    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Copy values in place (optimizer state stays attached to the same Parameters)."""
-        self._require_built()
-        slots = self._weight_slots()
-        if len(weights) != len(slots):
-            raise ValueError(f"expected {len(slots)} weight arrays, got {len(weights)}")
-        for i, ((what, arr), new) in enumerate(zip(slots, weights, strict=True)):
-            new = np.asarray(new)
-            if new.shape != arr.shape:
-                raise ValueError(
-                    f"weight {i}, {what}: expected shape {list(arr.shape)}, got {list(new.shape)}"
-                )
-        for (_, arr), new in zip(slots, weights, strict=True):
-            arr[...] = new
-
-    def save(self, path: str | Path) -> None:
-        from .serialization import save_model
-
-        save_model(self, path)
-
-    @classmethod
-    def load(cls, path: str | Path, rng: RngLike = None) -> Sequential:
-        from .serialization import load_model
-
-        return load_model(path, rng=rng)
+    def _verbosity(self, verbose: int | str) -> int:
+        if verbose == "auto":
+            return self.default_verbose
+        if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+            raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+        return int(verbose)
 
     def __repr__(self) -> str:
-        return f"Sequential({json.dumps(self.get_config())})"
+        return f"{type(self).__name__}({json.dumps(self.get_config())})"

@@ -82,6 +82,9 @@ class Optimizer:
         # Read at every step, so a new value takes effect on the next update.
         self._lr = _positive("lr", value)
 
+    # Keras's name for the same number: ``opt.learning_rate = 1e-4`` changes the next step.
+    learning_rate = lr
+
     def hyperparameters(self) -> dict[str, float]:
         """Rule-specific constructor arguments (beyond lr and weight_decay)."""
         return {}

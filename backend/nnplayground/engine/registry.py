@@ -33,6 +33,16 @@ class Registry:
 
         return decorator
 
+    def alias(self, name: str, *aliases: str) -> None:
+        """More names for an item already registered (e.g. Keras's "maxpooling2d")."""
+        obj = self.get(name)
+        for alias in aliases:
+            alias = alias.lower()
+            if alias in self._items:
+                raise ValueError(f"{self.kind} {alias!r} is registered twice")
+            self._items[alias] = obj
+            self._canonical[alias] = self._canonical[name.lower()]
+
     def names(self) -> list[str]:
         """Canonical names, without aliases, in registration order."""
         return list(dict.fromkeys(self._canonical.values()))

@@ -2,7 +2,7 @@
 
 Layout of the archive (every entry is a numeric array, so ``allow_pickle=False`` loads it):
 
-    meta      UTF-8 JSON as uint8: {"format": 1, "dtype", "spec", "compile"}
+    meta      UTF-8 JSON as uint8: {"format": 1, "dtype", "spec", "compile", "data_format"}
     arr_0..   parameters, then buffers, in ``Sequential.get_weights`` order
 
 Loading refuses pickled files and object arrays, re-validates the spec like any user input,
@@ -42,6 +42,7 @@ def save_model(model: Sequential, target: str | Path | IO[bytes]) -> None:
         "dtype": model.dtype.name,
         "spec": model.get_config(),
         "compile": model.compile_config(),
+        "data_format": model.data_format,
     }
     arrays = {"meta": _json_array(meta)}
     arrays.update({f"arr_{i}": w for i, w in enumerate(model.get_weights())})
@@ -57,6 +58,11 @@ def to_bytes(model: Sequential) -> bytes:
     buf = io.BytesIO()
     save_model(model, buf)
     return buf.getvalue()
+
+
+def read_arrays(source: Source, name: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz file; pickles and object arrays are refused."""
+    return _open(source, name)
 
 
 def _open(source: Source, name: str) -> dict[str, np.ndarray]:
@@ -96,15 +102,24 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
     return meta
 
 
-def load_model(source: Source, rng: RngLike = None, name: str | None = None) -> Sequential:
-    """Rebuild a saved model (and its compile settings; optimizer state starts fresh)."""
-    from .model import Sequential
+def load_model(
+    source: Source, rng: RngLike = None, name: str | None = None, cls: Any = None
+) -> Sequential:
+    """Rebuild a saved model (and its compile settings; optimizer state starts fresh) as
+    ``cls`` (Sequential, or nnplayground.keras's)."""
+    from .model import DATA_FORMATS, Sequential
 
+    cls = cls or Sequential
     name = name or (str(source) if isinstance(source, (str, Path)) else "model file")
     arrays = _open(source, name)
     meta = _read_meta(arrays, name)
+    data_format = meta.get("data_format", "channels_first")
+    if data_format not in DATA_FORMATS:
+        raise ModelFileError(f"{name}: bad data_format {data_format!r}")
     try:
-        model = Sequential.from_config(meta["spec"], rng=rng, dtype=meta["dtype"])
+        model = cls.from_config(
+            meta["spec"], rng=rng, dtype=meta["dtype"], data_format=data_format
+        )
     except SpecError as exc:
         raise ModelFileError(f"{name} has a bad spec: {exc}") from None
     count = sum(1 for key in arrays if key.startswith("arr_"))

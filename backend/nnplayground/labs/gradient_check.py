@@ -55,5 +55,5 @@ def run(model: str, seed: int, batch: int) -> dict[str, Any]:
             sizes[param_key(i, layer, p)] = int(p.value.size)
     rows = [{"name": k, "relative_error": float(v), "size": sizes.get(k, int(x.size)),
              "ok": bool(v < TOLERANCE)} for k, v in errors.items()]
-    return {"model": model, "spec": spec, "summary": net.summary(), "params": rows,
+    return {"model": model, "spec": spec, "summary": net.summary_text(), "params": rows,
             "tolerance": TOLERANCE, "all_ok": all(r["ok"] for r in rows)}
