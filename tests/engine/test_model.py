@@ -207,10 +207,10 @@ def test_summary_table() -> None:
     lines = text.splitlines()
     assert lines[0] == 'Model: "SimpleConvNet"'
     assert "Layer (type)" in lines[2] and "Output Shape" in lines[2] and "Param #" in lines[2]
-    conv = next(line for line in lines if line.startswith("conv2d_0 (Conv2D)"))
+    conv = next(line for line in lines if line.startswith("conv2d (Conv2D)"))
     assert "(None, 30, 24, 24)" in conv and conv.rstrip().endswith("780")
     assert any("(None, 30, 12, 12)" in line for line in lines)
-    dense = next(line for line in lines if line.startswith("dense_4"))
+    dense = next(line for line in lines if line.startswith("dense (Dense)"))
     assert "(None, 100)" in dense and dense.rstrip().endswith("432,100")
     assert "Total params: 433,890" in text and "Trainable params: 433,890" in text
 

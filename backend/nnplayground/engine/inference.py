@@ -123,6 +123,17 @@ class InferenceMixin:
         if self.loss is None:
             raise RuntimeError("call compile(optimizer, loss) before evaluate")
         x, y = self._checked(x, y)
+        result = self._evaluate(x, y, batch_size)
+        if self._verbosity(verbose):
+            steps = -(-len(x) // _batch_size(batch_size))
+            _line(f"{steps}/{steps} - " + " - ".join(f"{k}: {v:.4f}" for k, v in result.items()))
+        if return_dict:
+            return result
+        values = list(result.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int | None) -> dict:
+        """Loss and metrics on data already in the layers' layout and dtype."""
         size = _batch_size(batch_size)
         loss_sum = 0.0
         sums = dict.fromkeys(self.metrics, 0.0)
@@ -134,13 +145,7 @@ class InferenceMixin:
                 sums[name] += METRICS.get(name)(out, yb, self.loss_name) * len(xb)
         result = {"loss": loss_sum / len(x) + self._penalty()}
         result.update({name: total / len(x) for name, total in sums.items()})
-        if self._verbosity(verbose):
-            steps = -(-len(x) // size)
-            _line(f"{steps}/{steps} - " + " - ".join(f"{k}: {v:.4f}" for k, v in result.items()))
-        if return_dict:
-            return result
-        values = list(result.values())
-        return values[0] if len(values) == 1 else values
+        return result
 
 
 def _batch_size(value: Any) -> int:

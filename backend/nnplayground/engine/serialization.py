@@ -36,16 +36,47 @@ def _json_array(obj: Any) -> np.ndarray:
     return np.frombuffer(json.dumps(obj).encode("utf-8"), dtype=np.uint8)
 
 
-def save_model(model: Sequential, target: str | Path | IO[bytes]) -> None:
+def _archive(
+    spec: dict[str, Any],
+    weights: list[np.ndarray],
+    dtype: str,
+    compile_config: dict[str, Any] | None,
+    data_format: str,
+) -> dict[str, np.ndarray]:
     meta = {
         "format": FORMAT_VERSION,
-        "dtype": model.dtype.name,
-        "spec": model.get_config(),
-        "compile": model.compile_config(),
-        "data_format": model.data_format,
+        "dtype": dtype,
+        "spec": spec,
+        "compile": compile_config,
+        "data_format": data_format,
     }
     arrays = {"meta": _json_array(meta)}
-    arrays.update({f"arr_{i}": w for i, w in enumerate(model.get_weights())})
+    arrays.update({f"arr_{i}": w for i, w in enumerate(weights)})
+    return arrays
+
+
+def archive_bytes(
+    spec: dict[str, Any],
+    weights: list[np.ndarray],
+    dtype: str = "float32",
+    compile_config: dict[str, Any] | None = None,
+    data_format: str = "channels_first",
+) -> bytes:
+    """A model file from a spec and copied weights, without touching the model itself (the
+    Playground callback builds it in its sending thread while training goes on)."""
+    buf = io.BytesIO()
+    np.savez(buf, **_archive(spec, weights, dtype, compile_config, data_format))
+    return buf.getvalue()
+
+
+def save_model(model: Sequential, target: str | Path | IO[bytes]) -> None:
+    arrays = _archive(
+        model.get_config(),
+        model.get_weights(),
+        model.dtype.name,
+        model.compile_config(),
+        model.data_format,
+    )
     if isinstance(target, (str, Path)):
         # An open handle stops numpy from appending ".npz" to a name the caller chose.
         with open(target, "wb") as fh:

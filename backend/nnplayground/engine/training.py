@@ -146,8 +146,7 @@ def _epoch(model: Sequential, cbs: CallbackList, x: np.ndarray, y: np.ndarray, e
     logs: dict[str, Any] = {"loss": loss_sum / n}
     logs.update({name: total / n for name, total in sums.items()})
     if validation_data is not None:
-        val = model.evaluate(*validation_data, batch_size=max(batch_size, 500), verbose=0,
-                             return_dict=True)
+        val = model._evaluate(*validation_data, batch_size=max(batch_size, 500))
         logs.update({f"val_{k}": v for k, v in val.items()})
     logs["seconds"] = time.perf_counter() - start
     cbs.on_epoch_end(epoch, logs)

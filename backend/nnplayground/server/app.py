@@ -27,7 +27,7 @@ from .deps import Services
 from .errors import ApiError
 from .jsonenc import SafeJSONResponse
 from .middleware import LimitsAndTiming
-from .routers import health, jobs, meta, models, runs, specs, ws
+from .routers import health, jobs, meta, models, remote, runs, specs, ws
 from .services.models import ModelStore
 from .settings import Settings
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(LimitsAndTiming, max_request_bytes=settings.max_request_bytes)
 
-    for module in (health, meta, specs, runs, jobs, models, ws):
+    for module in (health, meta, specs, runs, remote, jobs, models, ws):
         app.include_router(module.router)
     _include_labs(app)
 
