@@ -158,8 +158,8 @@ def shape_text(shape: Shape | None) -> str:
 def summary_table(name: str, layers: list[Layer], width: int = 72) -> str:
     rows = []
     for i, layer in enumerate(layers):
-        name = getattr(layer, "name", None) or f"{layer_type(layer)}_{i}"
-        label = f"{name} ({type(layer).__name__})"
+        layer_name = getattr(layer, "name", None) or f"{layer_type(layer)}_{i}"
+        label = f"{layer_name} ({type(layer).__name__})"
         rows.append((label, shape_text(layer.output_shape), f"{layer.count_params():,}"))
     trainable = sum(layer.count_params() for layer in layers)
     fixed = sum(int(b.size) for layer in layers for b in layer.buffers().values())
