@@ -159,8 +159,11 @@ def test_history_and_early_stopping() -> None:
     # loss falls every epoch, so in "max" mode it never improves after epoch 0
     stopper = EarlyStopping(monitor="loss", mode="max", patience=1)
     history = model.fit(x, y, epochs=10, batch_size=5, callbacks=[stopper])
-    assert history.epoch == [0, 1, 2] and stopper.stopped_epoch == 2
-    assert len(history.history["loss"]) == 3 and len(history.history["accuracy"]) == 3
+    assert history.epoch == [0, 1] and stopper.stopped_epoch == 1  # Keras's count
+    assert len(history.history["loss"]) == 2 and len(history.history["accuracy"]) == 2
+    stopper = EarlyStopping(monitor="loss", mode="max", patience=3)
+    assert small_model().fit(x, y, epochs=10, batch_size=5, callbacks=[stopper]).epoch == [
+        0, 1, 2, 3]
     with pytest.raises(ValueError, match="'val_loss'"):
         small_model().fit(x, y, epochs=1, callbacks=[EarlyStopping()])
     with pytest.raises(ValueError, match="patience"):

@@ -123,7 +123,8 @@ class History(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+    """Stop after ``patience`` epochs (at least 1) in which ``monitor`` did not improve by
+    ``min_delta``, as Keras counts them.
 
     ``mode`` is "min" or "max"; "auto" picks max for accuracies, min otherwise.  With
     ``restore_best_weights`` the best epoch's weights are put back when training stops.
@@ -170,7 +171,8 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        # Keras's rule: stop after ``patience`` epochs without improvement (at least one).
+        if self.wait >= max(self.patience, 1):
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.best_weights is not None:

@@ -142,8 +142,14 @@ class Sequential(InferenceMixin, WeightsMixin):
                 index=len(self.layers),
             )
         self._name_layer(layer)
-        if not self.built:  # built by build() or on first use: a stack is rarely complete yet
+        if not self.built:
             self.layers.append(layer)
+            if self.input_shape is not None:  # as Keras: known input, built layer by layer
+                try:
+                    self.build(max_params=None)
+                except SpecError:
+                    self.layers.pop()
+                    raise
             return self
         try:
             self.output_shape = specs.build_layers(
