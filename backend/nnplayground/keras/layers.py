@@ -7,9 +7,9 @@ page's spec unchanged: ``Conv2D(32, (3, 3), activation="relu")`` is
 its own layer, as the book draws it: ``activation=`` adds the activation right after
 (``model.layers`` lists it), ``input_shape=`` on the first layer sets the model's input.
 
-``padding="same"`` is resolved when the layer is built, from its input size: the padding
-must come out the same on every side (odd kernels always do; Keras pads an even kernel one
-more at the bottom/right, which the engine's symmetric padding cannot, and says so).
+``padding="same"`` is resolved when the layer is built, from its input size, into the
+symmetric integer padding that gives Keras's output size ceil(size / stride) (odd kernels
+always have one; an even kernel with stride 1 has none, and the error says so).
 ``data_format`` is "channels_last" unless told otherwise, as in Keras; the model transposes
 the data once per call (engine/inference.py) and the layers run channels-first.
 """
@@ -102,13 +102,18 @@ def same_padding(sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[
     """The symmetric padding that gives Keras's 'same' output size ceil(n / stride)."""
     pads = []
     for n, k, s in zip(sizes, kernel, strides, strict=True):
-        total = max((math.ceil(n / s) - 1) * s + k - n, 0)
-        if total % 2:
+        out = math.ceil(n / s)
+        total = max((out - 1) * s + k - n, 0)
+        # An odd total: Keras pads the extra pixel at the bottom/right.  With a stride >= 2
+        # one more pixel on each side gives the same output size (the last window simply
+        # does not reach it), shifted by one pixel; with stride 1 it would not.
+        pad = (total + 1) // 2
+        if (n + 2 * pad - k) // s + 1 != out:
             raise SpecError(
                 f"padding='same' on a {n}-pixel side with kernel {k}, stride {s} needs "
                 f"{total} padding pixels, which cannot be split evenly; use padding='valid', "
                 "an odd kernel size or an integer padding", field="padding")
-        pads.append(total // 2)
+        pads.append(pad)
     if pads[0] != pads[1]:
         raise SpecError(f"padding='same' needs {pads[0]} rows but {pads[1]} columns of padding; "
                         "use a square input and kernel, or an integer padding", field="padding")
