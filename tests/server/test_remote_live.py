@@ -47,7 +47,7 @@ def test_script_streams_then_survives_the_server_dying(tmp_path: Path) -> None:
                 msg = json.loads(ws.recv(timeout=30))
                 seen[msg["type"]] = seen.get(msg["type"], 0) + 1
                 if msg["type"] == "state":
-                    assert msg["data"]["config"]["source"] == "remote"
+                    assert msg["data"]["kind"] == "remote"
                     assert msg["data"]["config"]["spec"]["layers"][0]["units"] == 64
                 if msg["type"] == "step":
                     step_numbers.append(msg["data"]["step"])

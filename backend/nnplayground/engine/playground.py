@@ -137,7 +137,6 @@ class Playground(Callback):
         self._dead = False
         self._warning: str | None = None
         self._warned = False
-        self._stop_requested = False
         self._last_weights = 0.0
         self._step = 0
 
@@ -197,8 +196,6 @@ class Playground(Callback):
             if len(self._steps) > self.max_events:
                 self._steps.popleft()
                 self.dropped += 1
-        if self._stop_requested:
-            self.model.stop_training = True  # the page's Stop button
         if time.monotonic() - self._last_weights >= self.weights_every:
             self._snapshot(None)
 
@@ -222,11 +219,8 @@ class Playground(Callback):
             return
         if not self._dead:
             self._snapshot(None)
-            status = logs.get("status", "completed")
-            if status == "completed" and self._stop_requested:
-                status = "stopped"
             with self._lock:
-                self._end = {"status": status, "error": logs.get("error"),
+                self._end = {"status": logs.get("status", "completed"), "error": logs.get("error"),
                              "result": {"params": self.model.count_params(),
                                         "dropped_steps": self.dropped}}
             self._wake.set()
@@ -272,9 +266,8 @@ class Playground(Callback):
             try:
                 for i in range(0, len(events), MAX_BATCH):
                     lr = getattr(self.model.optimizer, "lr", None)
-                    reply = self.http.post(f"{base}/events", {
+                    self.http.post(f"{base}/events", {
                         "token": self.token, "events": events[i:i + MAX_BATCH], "lr": lr})
-                    self._stop_requested |= bool(reply.get("stop"))
                 if weights is not None and weights_ok:
                     weights_ok = self._send_weights(base, *weights)
                 if end is not None:

@@ -30,7 +30,7 @@ class EvaluationCallback(Callback):
 
     def run(self, epoch: int) -> dict[str, Any]:
         model, data = self.model, self.data
-        logits = model.predict(data.x_test)
+        logits = model.predict_logits(data.x_test)  # before a final Softmax, if any
         probs = model.loss.output_activation(logits)
         result = probes.evaluate_probs(probes.as_class_probs(probs), data.x_test, data.y_test,
                                        len(data.classes), data.image_shape)

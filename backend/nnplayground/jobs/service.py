@@ -143,7 +143,8 @@ class JobService:
         return out
 
     def list_runs(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        return self._listed(self.store.list(Kind.TRAIN, limit, offset))
+        # Runs a script streamed in (kind "remote") are runs too.
+        return self._listed(self.store.list((Kind.TRAIN, Kind.REMOTE), limit, offset))
 
     def lab_summary(self, job_id: int) -> dict[str, Any]:
         row = self._row(job_id, Kind.LAB)

@@ -40,7 +40,7 @@ class JobStore(ABC):
     def get(self, job_id: int) -> dict[str, Any] | None: ...
 
     @abstractmethod
-    def list(self, kind: Kind | None = None, limit: int = 100,
+    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
              offset: int = 0) -> list[dict[str, Any]]: ...
 
     @abstractmethod
@@ -239,9 +239,11 @@ class SqliteJobStore(JobStore):
                          (job_id,)).fetchone()
         return None if row is None else self._row(row)
 
-    def list(self, kind: Kind | None = None, limit: int = 100,
+    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
              offset: int = 0) -> list[dict[str, Any]]:
-        where, args = ("WHERE kind=?", (str(kind),)) if kind is not None else ("", ())
+        kinds = () if kind is None else (kind,) if isinstance(kind, Kind) else tuple(kind)
+        where = f"WHERE kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        args = tuple(str(k) for k in kinds)
         rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs {where} ORDER BY id DESC "
                           "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
         return [self._row(r) for r in rows]

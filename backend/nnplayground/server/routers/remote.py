@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import ApiError
 from ..schemas.common import ERRORS
+from ..schemas.ids import JobId
 from ..schemas.remote import (
     RemoteCreate,
     RemoteCreated,
@@ -31,7 +32,7 @@ def get_remote(request: Request) -> RemoteRuns:
     with _created:
         if getattr(state, "remote_runs", None) is None:
             s = state.services
-            state.remote_runs = RemoteRuns(s.settings, s.store, s.hub, s.manager)
+            state.remote_runs = RemoteRuns(s.settings, s.jobs)
     return state.remote_runs
 
 
@@ -44,12 +45,12 @@ def create(body: RemoteCreate, remote: RemoteDep) -> dict:
 
 
 @router.post("/{run_id}/remote/events", response_model=RemoteEventsReply, responses=ERRORS)
-def events(run_id: int, body: RemoteEvents, remote: RemoteDep) -> dict:
+def events(run_id: JobId, body: RemoteEvents, remote: RemoteDep) -> dict:
     return remote.events(run_id, body.token, body.events, body.lr)
 
 
 @router.put("/{run_id}/remote/weights", responses=ERRORS)
-async def weights(run_id: int, request: Request, remote: RemoteDep,
+async def weights(run_id: JobId, request: Request, remote: RemoteDep,
                   token: Annotated[str, Query(min_length=1, max_length=200)],
                   epoch: Annotated[int | None, Query(ge=1)] = None) -> dict:
     settings = request.app.state.services.settings
@@ -68,5 +69,5 @@ async def weights(run_id: int, request: Request, remote: RemoteDep,
 
 
 @router.post("/{run_id}/remote/end", response_model=RunSummary, responses=ERRORS)
-def end(run_id: int, body: RemoteEnd, remote: RemoteDep) -> dict:
+def end(run_id: JobId, body: RemoteEnd, remote: RemoteDep) -> dict:
     return remote.end(run_id, body.token, body.status, body.error, body.result)

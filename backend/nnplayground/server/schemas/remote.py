@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .runs import OptimizerConfig
+from ...jobs.config import OptimizerConfig
 
 MAX_EVENTS = 5000  # per request; the client sends at most 2000
 
@@ -22,7 +22,7 @@ class RemoteCreate(BaseModel):
     loss: Literal["softmax_cross_entropy", "mse", "sigmoid_bce"] = "softmax_cross_entropy"
     epochs: int = Field(ge=1, le=1_000_000)
     initial_epoch: int = Field(0, ge=0)
-    batch_size: int = Field(ge=1, le=10_000_000)
+    batch_size: int = Field(ge=1, le=10_000)
     steps_per_epoch: int = Field(ge=1, le=100_000_000)
     train_size: int = Field(ge=1)
     test_size: int = Field(1000, ge=1, le=10_000)
@@ -65,7 +65,6 @@ class RemoteEvents(BaseModel):
 
 class RemoteEventsReply(BaseModel):
     accepted: int
-    stop: bool  # the page asked to stop: the client ends fit after the current batch
 
 
 class RemoteEnd(BaseModel):

@@ -1,26 +1,21 @@
 """Remote runs: a script's own ``fit`` (``callbacks.Playground``) shown as a run like any other.
 
 The client trains; this service only records and republishes what it sends: (1) create a
-run record, (2) append batches of step/epoch events to the run's history and publish them to
-watchers, (3) take weight snapshots (.npz model files, size-capped, never pickle) so
-predictions, filters, histograms and the confusion matrix work, (4) end the run with its
-final status.  A run is a LiveRun in the manager, so GET /api/runs/{id}, /ws/runs/{id},
-/predict, /evaluate and the filters request serve it with their usual code.
+job of kind "remote", (2) turn batches of step/epoch events into the job's events (history,
+store, watchers), (3) take weight snapshots (.npz model files, size-capped, never pickle) so
+predictions, filters, histograms and the confusion matrix work, (4) end the job with its
+final status.  Its live state is a TrainState, so GET /api/runs/{id}, /ws/runs/{id},
+/predict and /evaluate serve it with their usual code; no executor slot is taken.
 
-Exactly what it uses of the rest of the server (for porting onto the job system):
-  RunStore    store.create(name, config), store.update(id, progress=...),
-              store.add_steps(id, [(step, loss)]), store.add_epoch(id, epoch, row)
-  Hub         hub.publish(id, "step"|"epoch"|"activations"|"weights"|"filters"|"evaluation",
-              id, data[, layer=]), hub.publish(ALL_RUNS, "status", id, summary),
-              hub.has_subscribers(id)
-  RunManager  manager.runs[id] = LiveRun(...) (read by get/infer/stop/delete and the WS),
-              manager.weights_path(id) (the final .npz, read by infer after a restart)
-  LiveRun     status, started_at, finished_at, progress, steps, steps_saved, epochs, result,
-              error, stop_reason (set by POST /stop), done, data, last_evaluation,
-              filter_layers, publish_weights(weights)
-  trainer     summary(run), set_status(run, status, hub, store, **fields)
-  probes      activation_histograms, weight_histograms, filters, conv_layers, evaluate
-  datasets    load(name, 1, test_size, input_shape, seed=0) for the test set and probe batch
+Exactly what it uses of the job system:
+  JobStore  store.create(Kind.REMOTE, name, config)
+  JobService  jobs.live[id] = TrainState(...) (read by get/infer/delete and the sockets)
+  Recorder  recorder.status(id, RUNNING, started_at=...), recorder.event(id, type, data
+            [, layer]) for "progress", "step" (with "losses"), "epoch", "activations",
+            "weights", "filters", "evaluation"; recorder.weights(id, weights);
+            recorder.watched(id); recorder.finish(job, status, result, error);
+            recorder.weights_path(id) (the final .npz, read by infer after a restart)
+  jobs.datasets.load and jobs.probes (activation/weight histograms, filters, evaluate)
 """
 
 from __future__ import annotations
@@ -31,35 +26,44 @@ import secrets
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ...engine import ModelFileError, Sequential, load_model
-from ..errors import ApiError, conflict, not_found
+from ...jobs import datasets, probes
+from ...jobs.config import RunConfig
+from ...jobs.model import FINISHED, Kind, Status
+from ...jobs.service import JobService
+from ...jobs.state import TrainState
+from ..errors import ApiError
 from ..settings import Settings
-from . import datasets, probes
-from .hub import ALL_RUNS, Hub
-from .live import FINISHED, LiveRun
-from .manager import RunManager
-from .store import RunStore
-from .trainer import PROBE_SIZE, set_status, summary
 
 PROBE_EVERY = 1.0  # s: histograms and filters at most this often per run (they cost ~5 ms)
+PROBE_SIZE = 100  # test images the activation histograms are computed on
+
+
+@dataclass
+class Remote:
+    """What this service keeps per remote run beyond the job's own live state."""
+
+    token: str
+    data: datasets.RunData | None
+    latest: bytes | None = None  # the newest weights file, written when the run ends
+    probed: float = 0.0
+    rate: tuple[float, int, float | None] = (0.0, 0, None)  # window start, step, steps/s
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class RemoteRuns:
-    def __init__(self, settings: Settings, store: RunStore, hub: Hub,
-                 manager: RunManager) -> None:
-        self.settings, self.store, self.hub, self.manager = settings, store, hub, manager
-        self._tokens: dict[int, str] = {}
-        self._latest: dict[int, bytes] = {}  # newest weights file, written at the end
-        self._probed: dict[int, float] = {}
-        self._rate: dict[int, tuple[float, int]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, settings: Settings, jobs: JobService) -> None:
+        self.settings, self.jobs = settings, jobs
+        self.recorder = jobs.recorder
+        self._runs: dict[int, Remote] = {}
 
     # ---- (1) create ------------------------------------------------------------------------
     def create(self, body: Any) -> dict[str, Any]:
-        spec = body.spec
-        model = Sequential.from_config(spec, rng=0, max_params=self.settings.max_params)
+        model = Sequential.from_config(body.spec, rng=0, max_params=self.settings.max_params)
         spec = model.get_config()  # normalised: what the page and infer() rebuild from
         data = None
         if body.dataset is not None:
@@ -67,163 +71,137 @@ class RemoteRuns:
                 data = datasets.load(body.dataset, 1, body.test_size, spec["input_shape"], 0)
             except ValueError as exc:
                 raise ApiError(422, "invalid", str(exc), field="dataset") from None
-        total = body.epochs * body.steps_per_epoch
-        config = {"name": body.name or "remote run", "source": "remote",
-                  "dataset": body.dataset, "train_size": body.train_size,
-                  "test_size": body.test_size if data is not None else None,
-                  "loss": body.loss, "optimizer": body.optimizer.model_dump(),
-                  "weight_decay": body.weight_decay, "batch_size": body.batch_size,
-                  "epochs": body.epochs, "initial_epoch": body.initial_epoch,
-                  "seed": None, "eval_every": 0, "probe_every": 0}
-        run_id, created = self.store.create(config["name"], {**config, "spec": spec})
-        run = LiveRun(run_id, config["name"], config, spec, created)
-        run.data = data
-        run.started_at = time.time()
-        start_step = body.initial_epoch * body.steps_per_epoch
-        run.progress = {"step": start_step, "total_steps": total,
-                        "epoch": body.initial_epoch, "epochs": body.epochs,
-                        "steps_per_sec": None, "eta_seconds": None}
-        token = secrets.token_urlsafe(24)
-        with self._lock:
-            self._tokens[run_id] = token
-            self._rate[run_id] = (time.monotonic(), start_step, None)
-        self.manager.runs[run_id] = run
-        set_status(run, "running", self.hub, self.store, started_at=run.started_at)
-        return {"id": run_id, "token": token}
+        # A RunConfig like a page run's, so every reader of a run's config reads this one.
+        config = RunConfig(
+            name=body.name or "remote run", spec=spec, dataset=body.dataset or "mnist",
+            train_size=body.train_size, test_size=body.test_size, loss=body.loss,
+            optimizer=body.optimizer, weight_decay=body.weight_decay,
+            batch_size=body.batch_size, epochs=body.epochs, seed=0,
+            eval_every=0, probe_every=0).model_dump()
+        job_id, created = self.jobs.store.create(Kind.REMOTE, config["name"], config)
+        job = TrainState(job_id, Kind.REMOTE, config["name"], config, created)
+        start = body.initial_epoch * body.steps_per_epoch
+        self._runs[job_id] = Remote(secrets.token_urlsafe(24), data,
+                                    rate=(time.monotonic(), start, None))
+        self.jobs.live[job_id] = job
+        self.recorder.status(job_id, Status.RUNNING, started_at=time.time())
+        self.recorder.event(job_id, "progress", {
+            "step": start, "total_steps": body.epochs * body.steps_per_epoch,
+            "epoch": body.initial_epoch, "epochs": body.epochs, "steps_per_sec": None,
+            "eta_seconds": None})
+        return {"id": job_id, "token": self._runs[job_id].token}
 
-    def _run(self, run_id: int, token: str) -> LiveRun:
-        expected = self._tokens.get(run_id)
-        if expected is None:
-            if self.store.get(run_id) is None:
-                raise not_found("run", run_id)
-            raise conflict(f"run {run_id} does not take remote updates in this server process")
-        if not hmac.compare_digest(expected.encode(), token.encode()):
-            raise ApiError(403, "forbidden", f"wrong token for run {run_id}", field="token")
-        run = self.manager.runs.get(run_id)
-        if run is None:
-            raise not_found("run", run_id)
-        if run.status in FINISHED:
-            raise conflict(f"run {run_id} has already ended ({run.status})")
-        return run
+    def _check(self, job_id: int, token: str) -> tuple[TrainState, Remote]:
+        remote = self._runs.get(job_id)
+        job = self.jobs.live.get(job_id)
+        if remote is None or not isinstance(job, TrainState):
+            if self.jobs.store.get(job_id) is None:
+                raise ApiError(404, "not_found", f"run {job_id} does not exist")
+            raise ApiError(409, "conflict", f"run {job_id} does not take remote updates "
+                           "(it ended, or it is not a live remote run of this server process)")
+        if not hmac.compare_digest(remote.token.encode(), token.encode()):
+            raise ApiError(403, "forbidden", f"wrong token for run {job_id}", field="token")
+        if job.status in FINISHED:
+            raise ApiError(409, "conflict", f"run {job_id} has already ended ({job.status})")
+        return job, remote
 
     # ---- (2) events ------------------------------------------------------------------------
-    def events(self, run_id: int, token: str, events: list[Any], lr: float | None) -> dict:
-        run = self._run(run_id, token)
-        pending: list[tuple[int, float | None]] = []
-        for event in events:
-            if event.type == "step":
-                pending.append((event.step, event.loss))
-                run.steps.append([event.step, event.loss])
-                continue
-            self._publish_steps(run, pending, lr)
-            pending = []
-            row = event.model_dump(exclude={"type"})
-            run.epochs.append(row)
-            run.progress["epoch"] = row["epoch"]
-            self.store.add_epoch(run_id, row["epoch"], row)
-            self.hub.publish(run_id, "epoch", run_id, row)
-            self.hub.publish(ALL_RUNS, "status", run_id, summary(run))
-        self._publish_steps(run, pending, lr)
-        new = run.steps[run.steps_saved:]
-        self.store.add_steps(run_id, [(s, loss) for s, loss in new])
-        run.steps_saved += len(new)
-        self.store.update(run_id, progress=run.progress)
-        return {"accepted": len(events), "stop": run.stop_reason is not None}
+    def events(self, job_id: int, token: str, events: list[Any], lr: float | None) -> dict:
+        job, remote = self._check(job_id, token)
+        with remote.lock:  # one client, but requests may overlap after a timeout
+            pending: list[list] = []
+            for event in events:
+                if event.type == "step":
+                    pending.append([event.step, event.loss])
+                    continue
+                self._steps(job, remote, pending, lr)
+                pending = []
+                self.recorder.event(job_id, "epoch", event.model_dump(exclude={"type"}))
+            self._steps(job, remote, pending, lr)
+        return {"accepted": len(events)}
 
-    def _publish_steps(self, run: LiveRun, steps: list[tuple[int, float | None]],
-                       lr: float | None) -> None:
-        if not steps:
+    def _steps(self, job: TrainState, remote: Remote, losses: list[list],
+               lr: float | None) -> None:
+        if not losses:
             return
-        last_step, last_loss = steps[-1]
+        step = losses[-1][0]
         now = time.monotonic()
         # Steps per second over windows of >= 1 s of arrivals: one batch of events arrives
         # in a few milliseconds, which says nothing about the client's speed.
-        t0, s0, sps = self._rate.get(run.id, (now, last_step, None))
+        t0, s0, sps = remote.rate
         if now - t0 >= 1.0:
-            sps = (last_step - s0) / (now - t0)
-            self._rate[run.id] = (now, last_step, sps)
-        total = run.progress["total_steps"]
-        eta = (total - last_step) / sps if sps else None
-        run.progress.update(step=last_step, epoch=max(run.progress["epoch"], 1),
-                            steps_per_sec=sps, eta_seconds=eta)
-        finite = [loss for _, loss in steps if loss is not None]
-        self.hub.publish(run.id, "step", run.id, {
-            "loss_sum": sum(finite), "count": len(finite), "last_loss": last_loss,
-            "step": last_step, "epoch": run.progress["epoch"], "total_steps": total,
-            "steps_per_sec": sps, "eta_seconds": eta, "lr": lr})
+            sps = (step - s0) / (now - t0)
+            remote.rate = (now, step, sps)
+        total = job.progress.get("total_steps") or step
+        finite = [loss for _, loss in losses if loss is not None]
+        epoch = len(job.epochs) + 1
+        self.recorder.event(job.id, "step", {
+            "loss_sum": sum(finite), "count": len(finite), "last_loss": losses[-1][1],
+            "step": step, "epoch": epoch, "steps_per_sec": sps,
+            "eta_seconds": (total - step) / sps if sps else None, "lr": lr,
+            "total_steps": total, "losses": losses})
 
     # ---- (3) weights -----------------------------------------------------------------------
-    def weights(self, run_id: int, token: str, data: bytes, epoch: int | None) -> dict:
-        run = self._run(run_id, token)
+    def weights(self, job_id: int, token: str, data: bytes, epoch: int | None) -> dict:
+        job, remote = self._check(job_id, token)
         try:
             model = load_model(data, rng=0, name="the weights upload")
         except ModelFileError as exc:
             raise ApiError(422, "invalid", str(exc), field="body") from None
-        spec = model.get_config()
-        if (spec["input_shape"], spec["layers"]) != (run.spec["input_shape"],
-                                                     run.spec["layers"]):
+        model.compile("sgd", loss=job.config["loss"], metrics=None)  # probabilities as trained
+        spec, own = model.get_config(), job.config["spec"]
+        if (spec["input_shape"], spec["layers"]) != (own["input_shape"], own["layers"]):
             raise ApiError(422, "invalid", f"these weights belong to another model than run "
-                           f"{run_id}'s spec", field="body")
-        run.publish_weights(model.get_weights())
-        with self._lock:
-            self._latest[run_id] = data
-        self._probe(run, model, epoch)
-        return {"version": run.snapshot_version}
+                           f"{job_id}'s spec", field="body")
+        self.recorder.weights(job_id, model.get_weights())
+        remote.latest = data
+        self._probe(job, remote, model, epoch)
+        return {"version": job.snapshot.version}
 
-    def _probe(self, run: LiveRun, model: Any, epoch: int | None) -> None:
-        step = run.progress.get("step")
+    def _probe(self, job: TrainState, remote: Remote, model: Any, epoch: int | None) -> None:
+        step, emit = job.progress.get("step"), self.recorder.event
         now = time.monotonic()
-        if self.hub.has_subscribers(run.id) and (
-                epoch is not None or now - self._probed.get(run.id, 0.0) >= PROBE_EVERY):
-            self._probed[run.id] = now
-            if run.data is not None:
-                probe = run.data.x_test[:PROBE_SIZE]
-                self.hub.publish(run.id, "activations", run.id, {
-                    "step": step, "layers": probes.activation_histograms(model, probe)})
-            self.hub.publish(run.id, "weights", run.id,
-                             {"step": step, "params": probes.weight_histograms(model)})
-            for index in sorted(set(run.filter_layers) | set(probes.conv_layers(model)[:1])):
-                self.hub.publish(run.id, "filters", run.id,
-                                 {"step": step, **probes.filters(model, index)}, layer=index)
-        if epoch is not None and run.data is not None:
-            d = run.data
-            result = probes.evaluate(model, d.x_test, d.y_test, len(d.classes))
-            run.last_evaluation = {"step": step, "epoch": epoch, **result}
-            self.hub.publish(run.id, "evaluation", run.id, run.last_evaluation)
+        if self.recorder.watched(job.id) and (epoch is not None
+                                              or now - remote.probed >= PROBE_EVERY):
+            remote.probed = now
+            if remote.data is not None:
+                emit(job.id, "activations", {"step": step, "layers": probes.activation_histograms(
+                    model, remote.data.x_test[:PROBE_SIZE])})
+            emit(job.id, "weights", {"step": step, "params": probes.weight_histograms(model)})
+            for index in probes.conv_layers(model)[:1]:
+                emit(job.id, "filters", {"step": step, **probes.filters(model, index)},
+                     layer=index)
+        if epoch is not None and remote.data is not None:
+            d = remote.data
+            result = probes.evaluate(model, d.x_test, d.y_test, len(d.classes), d.image_shape)
+            emit(job.id, "evaluation", {"step": step, "epoch": epoch, **result})
 
     # ---- (4) end ---------------------------------------------------------------------------
-    def end(self, run_id: int, token: str, status: str, error: str | None,
+    def end(self, job_id: int, token: str, status: str, error: str | None,
             result: dict[str, Any] | None) -> dict:
-        run = self._run(run_id, token)
-        with self._lock:
-            latest = self._latest.pop(run_id, None)
-            self._tokens.pop(run_id, None)
-            self._probed.pop(run_id, None)
-            self._rate.pop(run_id, None)
-        if latest is not None and status in ("completed", "stopped"):
-            _write_atomically(self.manager.weights_path(run_id), latest)
-        ev = run.last_evaluation
-        run.result = {"epochs": run.epochs[-1] if run.epochs else None,
-                      "evaluation": None if ev is None else {"accuracy": ev["accuracy"],
-                                                             "confusion": ev["confusion"]},
-                      **(result or {})}
-        run.error = None if error is None else {"code": status, "message": error}
-        run.finished_at = time.time()
-        if run.data is not None:
-            run.data.x_train = run.data.y_train = None
-        set_status(run, status, self.hub, self.store, finished_at=run.finished_at,
-                   result=run.result, error=run.error)
-        run.done.set()
-        return self.manager.get(run_id, history=False)
+        job, remote = self._check(job_id, token)
+        self._runs.pop(job_id, None)
+        if remote.latest is not None and status in ("completed", "stopped"):
+            _write_atomically(self.recorder.weights_path(job_id), remote.latest)
+        ev = job.last_evaluation
+        summary = {"epochs": job.epochs[-1] if job.epochs else None,
+                   "evaluation": None if ev is None else {"accuracy": ev["accuracy"],
+                                                          "confusion": ev["confusion"]},
+                   **(result or {})}
+        self.recorder.finish(job, Status(status), summary,
+                             None if error is None else {"code": status, "message": error})
+        return self.jobs.get_run(job_id, history=False)
 
 
-def _write_atomically(path: Any, data: bytes) -> None:
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp-remote", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        Path(tmp).unlink(missing_ok=True)
         raise
