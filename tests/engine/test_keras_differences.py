@@ -75,6 +75,8 @@ def test_a_final_softmax_is_applied_once() -> None:
     probs = with_softmax.predict(x)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(probs, plain.predict_proba(x), rtol=1e-5, atol=1e-7)
+    # What the loss reads, for code that needs loss and probabilities from one forward pass.
+    np.testing.assert_allclose(with_softmax.predict_logits(x), plain.predict(x), rtol=1e-6)
 
 
 def convnet() -> Sequential:

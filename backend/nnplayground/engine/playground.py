@@ -227,7 +227,8 @@ class Playground(Callback):
         self._thread.join(self.end_timeout)
         if self._thread.is_alive() and self._warning is None:
             self._warning = (f"Playground: the server at {self.url} is slow; the end of this "
-                             "run may not be shown")
+                             "run may not be shown (サーバーが遅く、この実行の最後は表示されない"
+                             "かもしれません)")
         self._say()
 
     # ---- the sending thread ----------------------------------------------------------------
@@ -252,10 +253,12 @@ class Playground(Callback):
         except Unreachable as exc:
             self._fail(f"Playground: no nn-playground server answers at {self.url} ({exc}); "
                        "training goes on, but this run is not shown. Start one with "
-                       "`nnplayground serve`.")
+                       "`nnplayground serve`. (サーバーが応答しません。学習は続きますが、"
+                       "この実行は表示されません。)")
             return
         except (Refused, KeyError, ValueError) as exc:
-            self._fail(f"Playground: the server at {self.url} refused this run: {exc}")
+            self._fail(f"Playground: the server at {self.url} refused this run: {exc} "
+                       "(サーバーがこの実行を受け付けませんでした。学習は続きます。)")
             return
         base = f"/api/runs/{self.run_id}/remote"
         weights_ok = True
@@ -275,11 +278,13 @@ class Playground(Callback):
                     return
             except Unreachable as exc:
                 self._fail(f"Playground: the server at {self.url} stopped answering after "
-                           f"step {self._step} ({exc}); training goes on without it.")
+                           f"step {self._step} ({exc}); training goes on without it. "
+                           "(サーバーが途中で応答しなくなりました。学習はそのまま続きます。)")
                 return
             except Refused as exc:
                 self._fail(f"Playground: the server at {self.url} refused run {self.run_id}'s "
-                           f"updates ({exc}); training goes on without it.")
+                           f"updates ({exc}); training goes on without it. "
+                           "(サーバーが更新を受け付けません。学習はそのまま続きます。)")
                 return
 
     def _send_weights(self, base: str, weights: list, epoch: int | None) -> bool:
@@ -292,6 +297,7 @@ class Playground(Callback):
             self.http.request("PUT", f"{base}/weights{query}", data, "application/octet-stream")
         except Refused as exc:
             self._warning = (f"Playground: the server at {self.url} refused the weights "
-                             f"({exc}); curves are shown, predictions and filters are not.")
+                             f"({exc}); curves are shown, predictions and filters are not. "
+                             "(重みが受け付けられず、グラフだけが表示されます。)")
             return False
         return True
