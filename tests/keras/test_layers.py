@@ -80,6 +80,11 @@ def test_input_shape_on_the_first_layer_and_keras_defaults() -> None:
                               layers.Dense(3)])
     assert model.built and model.input_shape == (20,)
     assert model.layers[0].get_config()["init"] == "glorot_uniform"  # Keras's default
+    dense = layers.Dense(4, activation=keras.activations.tanh,
+                         kernel_initializer=keras.initializers.HeNormal())
+    assert dense.get_config()["init"] == {"name": "he"}
+    assert [type(part).__name__ for part in dense.expand()] == ["Dense", "Tanh"]
+    assert len(layers.Dense(4, activation=keras.activations.linear).expand()) == 1
     bn = model.get_layer("batchnorm")
     assert (bn.momentum, bn.eps) == (0.99, 1e-3)
     assert isinstance(layers.Activation("relu"), engine_layers.ReLU)

@@ -8,13 +8,24 @@ spec as the page, so ``callbacks.Playground`` can show it there as a run like an
 
 from __future__ import annotations
 
-from . import callbacks, datasets, initializers, layers, losses, models, optimizers, utils
+from . import (
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    models,
+    optimizers,
+    utils,
+)
 from .layers import Input
 from .models import Sequential, load_model
 
 __all__ = [
     "Input",
     "Sequential",
+    "activations",
     "callbacks",
     "datasets",
     "initializers",
