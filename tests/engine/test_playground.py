@@ -148,3 +148,18 @@ def test_a_full_buffer_drops_the_oldest_steps(server: FakeServer) -> None:
 def test_bad_url_is_refused_at_once() -> None:
     with pytest.raises(ValueError, match="http://127.0.0.1:8000"):
         Playground(url="127.0.0.1:8000")
+
+
+def test_a_fit_that_raises_ends_the_run_as_failed(server: FakeServer) -> None:
+    from nnplayground.engine.callbacks import LambdaCallback
+
+    def boom(step: int, logs: dict) -> None:
+        if step == 3:
+            raise RuntimeError("x" * 5000)
+
+    model, x, y = model_and_data()
+    with pytest.raises(RuntimeError):
+        model.fit(x, y, batch_size=10, epochs=1,
+                  callbacks=[Playground(server.url), LambdaCallback(on_batch_end=boom)])
+    (end,) = server.posted("/end")
+    assert end["status"] == "failed" and end["error"] == "x" * 1000

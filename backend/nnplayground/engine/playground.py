@@ -220,7 +220,9 @@ class Playground(Callback):
         if not self._dead:
             self._snapshot(None)
             with self._lock:
-                self._end = {"status": logs.get("status", "completed"), "error": logs.get("error"),
+                error = logs.get("error")  # the server keeps up to 2,000 characters
+                self._end = {"status": logs.get("status", "completed"),
+                             "error": None if error is None else str(error)[:1000],
                              "result": {"params": self.model.count_params(),
                                         "dropped_steps": self.dropped}}
             self._wake.set()
