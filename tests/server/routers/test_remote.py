@@ -106,3 +106,15 @@ def test_tokens_sizes_and_foreign_weights_are_refused(client: TestClient) -> Non
     assert r.status_code == 413
     assert client.post("/api/runs/999999/remote/end",
                        json={"token": token, "status": "completed"}).status_code == 404
+
+
+def test_a_silent_client_s_run_ends_as_interrupted(client: TestClient) -> None:
+    remote = client.app.state.remote_runs
+    made = create(client, dataset=None)
+    remote._runs[made["id"]].seen -= remote.idle_seconds + 1  # as if 10 minutes had passed
+    create(client, dataset=None)  # any remote request looks for silent clients
+    run = client.get(f"/api/runs/{made['id']}").json()
+    assert run["status"] == "interrupted" and run["error"]["code"] == "client_gone"
+    r = client.post(f"/api/runs/{made['id']}/remote/events",
+                    json={"token": made["token"], "events": []})
+    assert r.status_code == 409

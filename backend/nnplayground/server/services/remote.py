@@ -4,7 +4,8 @@ The client trains; this service only records and republishes what it sends: (1) 
 job of kind "remote", (2) turn batches of step/epoch events into the job's events (history,
 store, watchers), (3) take weight snapshots (.npz model files, size-capped, never pickle) so
 predictions, filters, histograms and the confusion matrix work, (4) end the job with its
-final status.  Its live state is a TrainState, so GET /api/runs/{id}, /ws/runs/{id},
+final status (or "interrupted" once its client has been silent for IDLE_SECONDS).
+Its live state is a TrainState, so GET /api/runs/{id}, /ws/runs/{id},
 /predict and /evaluate serve it with their usual code; no executor slot is taken.
 
 Exactly what it uses of the job system:
@@ -41,6 +42,9 @@ from ..settings import Settings
 
 PROBE_EVERY = 1.0  # s: histograms and filters at most this often per run (they cost ~5 ms)
 PROBE_SIZE = 100  # test images the activation histograms are computed on
+# A client that sent nothing for this long is gone (a killed kernel never says "end"): its
+# run ends as "interrupted" the next time any remote run is created or updated.
+IDLE_SECONDS = 600.0
 
 
 @dataclass
@@ -52,17 +56,32 @@ class Remote:
     latest: bytes | None = None  # the newest weights file, written when the run ends
     probed: float = 0.0
     rate: tuple[float, int, float | None] = (0.0, 0, None)  # window start, step, steps/s
+    seen: float = field(default_factory=time.monotonic)  # the client's last request
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class RemoteRuns:
-    def __init__(self, settings: Settings, jobs: JobService) -> None:
-        self.settings, self.jobs = settings, jobs
+    def __init__(self, settings: Settings, jobs: JobService,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
+        self.settings, self.jobs, self.idle_seconds = settings, jobs, idle_seconds
         self.recorder = jobs.recorder
         self._runs: dict[int, Remote] = {}
 
+    def _reap(self) -> None:
+        """End the runs of clients that went silent (see IDLE_SECONDS)."""
+        now = time.monotonic()
+        for job_id, remote in list(self._runs.items()):
+            job = self.jobs.live.get(job_id)
+            if now - remote.seen <= self.idle_seconds or not self._runs.pop(job_id, None):
+                continue
+            if isinstance(job, TrainState) and job.status not in FINISHED:
+                self.recorder.finish(job, Status.INTERRUPTED, None, {
+                    "code": "client_gone",
+                    "message": f"the script sent nothing for {self.idle_seconds:.0f} s"})
+
     # ---- (1) create ------------------------------------------------------------------------
     def create(self, body: Any) -> dict[str, Any]:
+        self._reap()
         model = Sequential.from_config(body.spec, rng=0, max_params=self.settings.max_params)
         spec = model.get_config()  # normalised: what the page and infer() rebuild from
         data = None
@@ -92,6 +111,7 @@ class RemoteRuns:
         return {"id": job_id, "token": self._runs[job_id].token}
 
     def _check(self, job_id: int, token: str) -> tuple[TrainState, Remote]:
+        self._reap()
         remote = self._runs.get(job_id)
         job = self.jobs.live.get(job_id)
         if remote is None or not isinstance(job, TrainState):
@@ -103,6 +123,7 @@ class RemoteRuns:
             raise ApiError(403, "forbidden", f"wrong token for run {job_id}", field="token")
         if job.status in FINISHED:
             raise ApiError(409, "conflict", f"run {job_id} has already ended ({job.status})")
+        remote.seen = time.monotonic()
         return job, remote
 
     # ---- (2) events ------------------------------------------------------------------------
