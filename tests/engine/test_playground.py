@@ -163,3 +163,17 @@ def test_a_fit_that_raises_ends_the_run_as_failed(server: FakeServer) -> None:
                   callbacks=[Playground(server.url), LambdaCallback(on_batch_end=boom)])
     (end,) = server.posted("/end")
     assert end["status"] == "failed" and end["error"] == "x" * 1000
+
+
+def test_an_empty_batch_says_still_training(server: FakeServer, monkeypatch) -> None:
+    import time
+
+    from nnplayground.engine import playground
+    from nnplayground.engine.callbacks import LambdaCallback
+
+    monkeypatch.setattr(playground, "HEARTBEAT", 0.0)
+    model, x, y = model_and_data()
+    slow = LambdaCallback(on_epoch_end=lambda epoch, logs: time.sleep(0.3))  # a long step
+    model.fit(x, y, batch_size=100, epochs=2, callbacks=[
+        Playground(server.url, send_every=0.02), slow])
+    assert any(body["events"] == [] for body in server.posted("/events"))

@@ -32,6 +32,7 @@ from .serialization import archive_bytes
 
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 CREATE_TIMEOUT = 20.0  # s
+HEARTBEAT = 60.0  # s without events before an empty batch is sent
 MAX_BATCH = 2000  # events per request: keeps one body far below the server's 8 MiB limit
 
 
@@ -263,16 +264,20 @@ class Playground(Callback):
                        "(サーバーがこの実行を受け付けませんでした。学習は続きます。)")
             return
         base = f"/api/runs/{self.run_id}/remote"
-        weights_ok = True
+        weights_ok, last_post = True, time.monotonic()
         while True:
             self._wake.wait(self.send_every)
             self._wake.clear()
             events, weights, end = self._take()
             try:
-                for i in range(0, len(events), MAX_BATCH):
+                # An empty batch now and then says "still training" during a long step or
+                # validation (the server ends runs whose client went silent).
+                quiet = not events and time.monotonic() - last_post >= HEARTBEAT
+                for i in range(0, len(events) or int(quiet), MAX_BATCH):
                     lr = getattr(self.model.optimizer, "lr", None)
                     self.http.post(f"{base}/events", {
                         "token": self.token, "events": events[i:i + MAX_BATCH], "lr": lr})
+                    last_post = time.monotonic()
                 if weights is not None and weights_ok:
                     weights_ok = self._send_weights(base, *weights)
                 if end is not None:
