@@ -19,14 +19,31 @@ LAYERS = Registry("layer", key="type")
 Shape = tuple[int, ...]  # per-sample shape, without the batch axis
 
 
-class SpecError(ValueError):
-    """A model spec is wrong; ``index`` is the layer's position, ``field`` the bad key."""
+def shown(value: Any) -> Any:
+    """A value as an error parameter: JSON scalars (and lists of them) as they are, the rest
+    as its repr, so an error body always serialises."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, bool | int | float | str)
+                                               for v in value):
+        return list(value)
+    return repr(value)
 
-    def __init__(self, message: str, index: int | None = None, field: str | None = None):
+
+class SpecError(ValueError):
+    """A model spec is wrong; ``index`` is the layer's position, ``field`` the bad key.
+
+    ``code`` (e.g. ``spec.needs_flatten``) and ``params`` let a client word the error in its
+    own language; ``message`` stays the English text for logs and the command line."""
+
+    def __init__(self, message: str, index: int | None = None, field: str | None = None,
+                 code: str = "spec.invalid", params: dict[str, Any] | None = None):
         super().__init__(message)  # __str__ adds where; index may be filled in later
         self.message = message
         self.index = index
         self.field = field
+        self.code = code
+        self.params = dict(params or {})
 
     def __str__(self) -> str:
         # Recomputed on each call: the model fills in ``index`` after a layer raised.

@@ -198,11 +198,11 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
         if self.input_shape is None:
             raise SpecError(
                 "is unknown: pass input_shape to Sequential or build(), or start with "
-                "Input(shape=...)", field="input_shape"
+                "Input(shape=...)", field="input_shape", code="spec.input_shape_required",
             )
         if not self.layers:
             self.input_shape = previous
-            raise SpecError("the model has no layers", field="layers")
+            raise SpecError("the model has no layers", field="layers", code="spec.no_layers")
         # build() replaces attributes (new Parameters, shapes); restoring each layer's
         # attribute dict undoes a half-finished build exactly.
         saved = [dict(layer.__dict__) for layer in self.layers]
@@ -217,7 +217,8 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
             shape, self.input_shape = self.input_shape, previous
             hint = layout_hint(shape, None) if self.data_format == "channels_first" else ""
             if hint:
-                raise SpecError(exc.message + hint, exc.index, exc.field) from None
+                raise SpecError(exc.message + hint, exc.index, exc.field, exc.code,
+                                exc.params) from None
             raise
         self.output_shape = output
         self._link()

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import LAYERS, Layer, Shape, SpecError
+from .core import LAYERS, Layer, Shape, SpecError, shown
 
 # A guard against specs that would allocate gigabytes just to be validated.
 DEFAULT_MAX_PARAMS = 50_000_000
@@ -29,12 +29,14 @@ def check_input_shape(value: Any) -> Shape:
         value = [value]
     if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:
         raise SpecError(
-            f"must be a list of 1 to 3 positive integers, got {value!r}", field="input_shape"
+            f"must be a list of 1 to 3 positive integers, got {value!r}", field="input_shape",
+            code="spec.input_shape", params={"value": shown(value)},
         )
     for d in value:
         if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
             raise SpecError(
-                f"must be a list of positive integers, got {list(value)!r}", field="input_shape"
+                f"must be a list of positive integers, got {list(value)!r}", field="input_shape",
+                code="spec.input_shape", params={"value": shown(list(value))},
             )
     return tuple(int(d) for d in value)
 
@@ -53,25 +55,30 @@ def layer_from_spec(item: Any, index: int) -> Layer:
     if isinstance(item, Layer):
         return item
     if not isinstance(item, dict):
-        raise SpecError(f"must be an object with a 'type', got {item!r}", index=index)
+        raise SpecError(f"must be an object with a 'type', got {item!r}", index=index,
+                        code="spec.layer_not_object", params={"value": shown(item)})
     kind = item.get("type")
     if not isinstance(kind, str) or kind.lower() not in LAYERS:
         raise SpecError(
             f"unknown layer type {kind!r}; choose one of: {', '.join(LAYERS.names())}",
             index=index,
             field="type",
+            code="spec.unknown_layer",
+            params={"type": shown(kind), "choices": LAYERS.names()},
         )
     cls = LAYERS.get(kind)
     params = {k: v for k, v in item.items() if k != "type"}
     bad = _unknown_field(cls, params)
     if bad is not None:
-        raise SpecError(f"{kind} has no field {bad!r}", index=index, field=bad)
+        raise SpecError(f"{kind} has no field {bad!r}", index=index, field=bad,
+                        code="spec.unknown_field", params={"layer": kind, "field": bad})
     try:
         return cls(**params)
     except SpecError as exc:
         raise exc.with_index(index) from None
     except (TypeError, ValueError) as exc:
-        raise SpecError(str(exc), index=index, field=_field_in(str(exc), params)) from None
+        raise SpecError(str(exc), index=index, field=_field_in(str(exc), params),
+                        params={"detail": str(exc)}) from None
 
 
 def _field_in(message: str, params: dict[str, Any]) -> str | None:
@@ -111,6 +118,8 @@ def build_layers(
                 f"(limit {max_params:,})",
                 index=index,
                 field=field,
+                code="spec.too_many_params",
+                params={"count": total + projected, "limit": max_params},
             )
         previous = shape
         try:
@@ -118,12 +127,14 @@ def build_layers(
         except SpecError as exc:
             raise exc.with_index(index) from None
         except (TypeError, ValueError) as exc:
-            raise SpecError(str(exc), index=index) from None
+            raise SpecError(str(exc), index=index, params={"detail": str(exc)}) from None
         if any(d < 1 for d in shape):
             raise SpecError(
                 f"output shape {list(shape)} is empty: the input {list(previous)} "
                 "is too small for this layer",
                 index=index,
+                code="spec.empty_output",
+                params={"shape": list(shape), "input": list(previous)},
             )
         total += layer.count_params()
     return shape
@@ -132,22 +143,27 @@ def build_layers(
 def check_spec(spec: Any) -> tuple[str | None, Shape, list[Layer]]:
     """Structure of a whole spec dict -> (name, input_shape, unbuilt layers)."""
     if not isinstance(spec, dict):
-        raise SpecError(f"a model spec must be an object, got {type(spec).__name__}")
+        raise SpecError(f"a model spec must be an object, got {type(spec).__name__}",
+                        code="spec.not_object", params={"got": type(spec).__name__})
     unknown = set(spec) - {"name", "input_shape", "layers"}
     if unknown:
         field = sorted(unknown)[0]
         raise SpecError(
-            f"unknown field {field!r} (a spec has name, input_shape, layers)", field=field
+            f"unknown field {field!r} (a spec has name, input_shape, layers)", field=field,
+            code="spec.unknown_spec_field", params={"field": field},
         )
     name = spec.get("name")
     if name is not None and not isinstance(name, str):
-        raise SpecError(f"must be a string, got {name!r}", field="name")
+        raise SpecError(f"must be a string, got {name!r}", field="name",
+                        code="spec.name_not_string", params={"value": shown(name)})
     if "input_shape" not in spec:
-        raise SpecError("is required, e.g. [784] or [1, 28, 28]", field="input_shape")
+        raise SpecError("is required, e.g. [784] or [1, 28, 28]", field="input_shape",
+                        code="spec.input_shape_required")
     input_shape = check_input_shape(spec["input_shape"])
     items = spec.get("layers")
     if not isinstance(items, list) or not items:
-        raise SpecError(f"must be a non-empty list of layers, got {items!r}", field="layers")
+        raise SpecError(f"must be a non-empty list of layers, got {items!r}", field="layers",
+                        code="spec.no_layers")
     return name, input_shape, [layer_from_spec(item, i) for i, item in enumerate(items)]
 
 

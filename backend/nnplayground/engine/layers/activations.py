@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import LAYERS, Layer, SpecError
+from ..core import LAYERS, Layer, SpecError, shown
 
 
 @LAYERS.register("relu")
@@ -25,7 +25,8 @@ class LeakyReLU(Layer):
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha >= 0:
-            raise SpecError(f"must be a non-negative number, got {alpha!r}", field="alpha")
+            raise SpecError(f"must be a non-negative number, got {alpha!r}", field="alpha",
+                            code="spec.non_negative_number", params={"value": shown(alpha)})
         self.alpha = float(alpha)
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:

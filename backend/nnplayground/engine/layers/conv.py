@@ -46,6 +46,9 @@ class Conv2D(Layer):
                 f"(with padding {p}: {h + 2 * p}x{w + 2 * p}); "
                 "use a smaller kernel or more padding",
                 field="kernel_size",
+                code="spec.kernel_too_large",
+                params={"kernel": f"{kh}x{kw}", "input": f"{h}x{w}", "padding": p,
+                        "padded": f"{h + 2 * p}x{w + 2 * p}"},
             )
         return (
             self.filters,

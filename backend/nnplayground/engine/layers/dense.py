@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import LAYERS, Layer, Parameter, Shape, SpecError
+from ..core import LAYERS, Layer, Parameter, Shape, SpecError, shown
 from ..initializers import get_initializer
 from ._validate import positive_int
 
@@ -16,7 +16,8 @@ def resolve_init(init: Any) -> Any:
     try:
         return get_initializer(init)
     except ValueError as exc:
-        raise SpecError(str(exc), field="init") from None
+        raise SpecError(str(exc), field="init", code="spec.bad_init",
+                        params={"init": shown(init), "detail": str(exc)}) from None
 
 
 def init_to_config(init: Any) -> Any:
@@ -32,7 +33,8 @@ class Dense(Layer):
         self.init = init
         self.initializer = resolve_init(init)
         if not isinstance(use_bias, bool):
-            raise SpecError(f"must be true or false, got {use_bias!r}", field="use_bias")
+            raise SpecError(f"must be true or false, got {use_bias!r}", field="use_bias",
+                            code="spec.bool", params={"value": shown(use_bias)})
         self.use_bias = use_bias
         self.W: Parameter | None = None
         self.b: Parameter | None = None
@@ -44,6 +46,8 @@ class Dense(Layer):
                 f"dense needs a flat input of shape (features,), got {list(input_shape)}; "
                 "add a Flatten layer before it",
                 field="input_shape",
+                code="spec.needs_flatten",
+                params={"shape": list(input_shape)},
             )
         out = super().build(input_shape, rng, dtype)
         fan_in = input_shape[0]

@@ -34,6 +34,8 @@ class BatchNorm(Layer):
                 f"batchnorm needs (features,) or (channels, height, width) input, "
                 f"got {list(input_shape)}",
                 field="input_shape",
+                code="spec.batchnorm_shape",
+                params={"shape": list(input_shape)},
             )
         out = super().build(input_shape, rng, dtype)
         c = input_shape[0]

@@ -35,6 +35,8 @@ class _Pool2D(Layer):
             raise SpecError(
                 f"must be at most half the pool size {list(self.pool_size)}, got {padding!r}",
                 field="padding",
+                code="spec.pool_padding",
+                params={"value": padding, "pool": list(self.pool_size)},
             )
         self.x_shape: tuple[int, ...] | None = None
         self.channel_major = False
@@ -43,7 +45,9 @@ class _Pool2D(Layer):
         c, h, w = image_shape(input_shape, type(self).registry_name)  # type: ignore[attr-defined]
         (ph, pw), p = self.pool_size, self.padding
         if ph > h + 2 * p or pw > w + 2 * p:
-            raise SpecError(f"pool {ph}x{pw} is larger than its input {h}x{w}", field="pool_size")
+            raise SpecError(f"pool {ph}x{pw} is larger than its input {h}x{w}", field="pool_size",
+                            code="spec.pool_too_large", params={"pool": f"{ph}x{pw}",
+                                                                "input": f"{h}x{w}"})
         return (c, out_size(h, ph, self.stride[0], p), out_size(w, pw, self.stride[1], p))
 
     def _offsets(self, xp: np.ndarray):

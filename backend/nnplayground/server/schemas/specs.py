@@ -18,8 +18,17 @@ class LayerInfo(BaseModel):
     params: int
 
 
+class SpecWarning(BaseModel):
+    code: str
+    message: str
+    index: int | None = None
+    field: str | None = None
+    params: dict[str, Any] = {}
+
+
 class SpecInfo(BaseModel):
     layers: list[LayerInfo]
     output_shape: list[int]
     total_params: int
     memory_bytes: int
+    warnings: list[SpecWarning] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ...engine.core import SpecError
 from ...jobs.config import RunConfig
 from ...jobs.config import resolve as resolve_config
-from ..errors import ApiError
+from ..errors import spec_error
 from ..schemas.runs import RunCreate
 from ..settings import Settings
 from . import specs
@@ -20,7 +20,5 @@ def resolve(req: RunCreate, settings: Settings) -> RunConfig:
     try:
         specs.describe(config.spec, settings, config.batch_size)
     except SpecError as exc:  # the page highlights spec.layers[index].field
-        field = "spec" + (f".layers.{exc.index}" if exc.index is not None else "") + \
-            (f".{exc.field}" if exc.field else "")
-        raise ApiError(422, "bad_spec", str(exc), field=field, index=exc.index) from None
+        raise spec_error(exc, prefix="spec") from None
     return config
