@@ -1,5 +1,6 @@
 // HTTP and WebSocket access to the server (docs/architecture.md, docs/protocol.md).
-// Every failure becomes an ApiError whose message is the server's plain-words message.
+// Every failure becomes an ApiError carrying the server's code and params (errors.js words it
+// in the chosen language) and its English message.
 import { t } from "./i18n.js";
 
 export class ApiError extends Error {
@@ -9,6 +10,7 @@ export class ApiError extends Error {
     this.code = error?.code || "http_error";
     this.field = error?.field ?? null;
     this.index = error?.index ?? null;
+    this.params = error?.params || {};
   }
 }
 
@@ -43,9 +45,12 @@ export async function request(method, path, body, { signal } = {}) {
   let data = null;
   try {
     data = await resp.json();
-  } catch {
+  } catch (e) {
+    // A request aborted while its body was read must not look like an empty success.
+    if (e.name === "AbortError" || signal?.aborted) throw new DOMException("aborted", "AbortError");
     data = null;
   }
+  if (signal?.aborted) throw new DOMException("aborted", "AbortError");
   if (!resp.ok) throw errorFromBody(resp.status, data);
   return data;
 }
@@ -58,6 +63,7 @@ export const api = {
   validate: (spec, opts) => request("POST", "/api/specs/validate", { spec }, opts),
   createRun: (body) => request("POST", "/api/runs", body),
   listRuns: () => request("GET", "/api/runs"),
+  deleteRun: (id) => request("DELETE", `/api/runs/${enc(id)}`),
   getRun: (id) => request("GET", `/api/runs/${enc(id)}`),
   pause: (id) => request("POST", `/api/runs/${enc(id)}/pause`),
   resume: (id) => request("POST", `/api/runs/${enc(id)}/resume`),
@@ -67,6 +73,20 @@ export const api = {
   points: (id) => request("GET", `/api/runs/${enc(id)}/points?limit=500`),
   saveRun: (id, name) => request("POST", `/api/runs/${enc(id)}/save`, { name }),
   listModels: () => request("GET", "/api/models"),
+  modelUrl: (name) => `/api/models/${enc(name)}`,
+  /** Upload a .npz file (raw body); the server checks it with the engine's no-pickle loader. */
+  async uploadModel(name, file) {
+    let resp;
+    try {
+      resp = await fetch(`/api/models?name=${enc(name)}`, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: file });
+    } catch {
+      throw new ApiError(0, { code: "network", message: t("err.network") });
+    }
+    let data = null;
+    try { data = await resp.json(); } catch { data = null; }
+    if (!resp.ok) throw errorFromBody(resp.status, data);
+    return data;
+  },
   predict: (source, body, opts) =>
     source.kind === "model"
       ? request("POST", `/api/models/${enc(source.id)}/predict`, body, opts)

@@ -1,6 +1,10 @@
 // Japanese / English text. Elements carry data-i18n="key" (text), data-i18n-title, data-i18n-aria
 // or data-i18n-placeholder, so switching the language re-labels the whole page live.
-import { STRINGS } from "./strings.js";
+import { STRINGS as UI } from "./strings.js";
+import { ERROR_STRINGS } from "./strings_errors.js";
+import { HELP_STRINGS } from "./strings_help.js";
+
+const STRINGS = { ...UI, ...ERROR_STRINGS, ...HELP_STRINGS };
 
 const STORAGE_KEY = "nnpg.lang";
 const listeners = new Set();
@@ -46,6 +50,7 @@ export function onLangChange(fn) {
 
 export function applyI18n(root) {
   document.documentElement.lang = lang;
+  document.title = t("app.title");
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));

@@ -7,7 +7,15 @@ import { showError } from "./toast.js";
 
 let current = null; // {id, socket, lastStep, lastEpoch, status}
 
-const FINAL = new Set(["completed", "stopped", "failed", "diverged", "interrupted", "finished", "done", "error", "cancelled"]);
+// The server's list comes from /api/meta ("finished"); this is the same list, for old servers.
+let FINAL = new Set(["completed", "stopped", "failed", "diverged", "interrupted"]);
+export let STATUSES = ["queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"];
+
+/** Take the run statuses from GET /api/meta: {statuses: [...], finished: [...]}. */
+export function setStatuses(meta) {
+  if (Array.isArray(meta?.statuses) && meta.statuses.length) STATUSES = meta.statuses;
+  if (Array.isArray(meta?.finished) && meta.finished.length) FINAL = new Set(meta.finished);
+}
 
 export function isFinal(status) {
   return FINAL.has(status);

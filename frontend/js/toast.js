@@ -1,6 +1,7 @@
 // User-visible errors and notices. Server errors always end up here, in plain words.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
+import { errorText } from "./errors.js";
 
 function container() {
   return document.getElementById("toasts");
@@ -21,6 +22,5 @@ export function toast(message, kind = "info") {
 }
 
 export function showError(err) {
-  const msg = err && err.message ? err.message : String(err);
-  toast(msg, "error");
+  toast(err && (err.code || err.message) ? errorText(err) : String(err), "error");
 }

@@ -9,7 +9,7 @@ import { layerCard } from "./layercard.js";
  * createBuilder(el, {inits, onChange(layers)}) ->
  *   {getLayers(), setLayers(layers), showValidation(result), showError(err)}
  */
-export function createBuilder(el, { inits, onChange }) {
+export function createBuilder(el, { onChange }) {
   let layers = [];
   let cards = [];
   const list = h("ol", { class: "layer-list", testid: "layer-list", "aria-describedby": "builder-help" });
@@ -17,7 +17,7 @@ export function createBuilder(el, { inits, onChange }) {
   const palette = h("div", { class: "palette", testid: "palette", role: "group", "data-i18n-aria": "builder.palette", "aria-label": t("builder.palette") },
     h("div", { class: "panel-sub", i18n: "builder.palette" }, t("builder.palette")),
     PALETTE.map((type) => h("button", {
-      type: "button", class: `pal-btn kind-${type}`, testid: `palette-${type}`,
+      type: "button", class: `pal-btn kind-${type}`, testid: `palette-${type}`, "data-i18n-title": `help.layer.${type}`, title: t(`help.layer.${type}`),
       onclick: () => { layers.push(newLayer(type)); changed(layers.length - 1); },
     }, h("span", { i18n: `layer.${type}` }, t(`layer.${type}`)))));
   const help = h("p", { id: "builder-help", class: "hint", i18n: "builder.keyboard_help" }, t("builder.keyboard_help"));
@@ -57,7 +57,7 @@ export function createBuilder(el, { inits, onChange }) {
 
   function render(focusIndex) {
     clear(list);
-    cards = layers.map((layer, i) => layerCard(layer, i, inits, {
+    cards = layers.map((layer, i) => layerCard(layer, i, {
       edit: (name, value) => {
         if (value === undefined) delete layer[name];
         else layer[name] = value;
@@ -87,6 +87,10 @@ export function createBuilder(el, { inits, onChange }) {
     showValidation(result) {
       const byIndex = new Map((result?.layers || []).map((l) => [l.index, l]));
       cards.forEach((c, i) => { c.setInfo(byIndex.get(i) || null); c.setError(null); });
+    },
+    /** Warnings ({index, code, params}) shown on their layer, under a valid model. */
+    showWarnings(warnings) {
+      for (const w of warnings || []) cards[w.index]?.setError(w, true);
     },
     /** An ApiError with .index/.field: shown on that layer; others keep no numbers. */
     showError(err) {

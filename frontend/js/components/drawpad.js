@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 
 const SIZE = 280;
 
-/** createDrawPad(el, {onDraw(pixels), onClear()}) -> {pixels(), clear(), isBlank()} */
+/** createDrawPad(el, {onDraw(pixels), onClear()}) -> {pixels(), clear(), isBlank(), isDrawing()} */
 export function createDrawPad(el, { onDraw, onClear }) {
   const canvas = h("canvas", { width: SIZE, height: SIZE, class: "pad", testid: "draw-canvas", "data-i18n-aria": "draw.canvas", "aria-label": t("draw.canvas") });
   const brush = h("input", { type: "range", min: 6, max: 40, value: 18, testid: "brush-size" });
@@ -72,5 +72,5 @@ export function createDrawPad(el, { onDraw, onClear }) {
   canvas.addEventListener("pointercancel", end);
   clearBtn.addEventListener("click", () => { wipe(); onClear(); });
   wipe();
-  return { pixels, clear: wipe, isBlank: () => blank };
+  return { pixels, clear: wipe, isBlank: () => blank, isDrawing: () => drawing };
 }

@@ -1,17 +1,23 @@
-// Draw pad + prediction against a chosen source: the run training now, a finished run, a saved model.
+// Draw pad + prediction against a chosen source: the run training now, a finished run, a saved
+// model. While the current run trains, the drawing is re-judged with its newest weights (at
+// most once a second), so the probabilities sharpen without redrawing.
 import { h, clear, throttle } from "../dom.js";
 import { t, onLangChange } from "../i18n.js";
-import { api } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { bus } from "../bus.js";
-import { currentRun } from "../run.js";
+import { currentRun, isFinal } from "../run.js";
+import { errorText } from "../errors.js";
 import { showError } from "../toast.js";
 import { createDrawPad } from "./drawpad.js";
 import { createPredictView } from "./predictview.js";
 
-/** createDrawPanel(el, {classLabel}) -> {} */
+const IMAGE_SETS = ["mnist", "fashion_mnist"];
+const REJUDGE_MS = 1000; // one prediction per second while training: ~4 ms each on the server
+
+/** createDrawPanel(el, {classLabel}) -> {refreshModels()} */
 export function createDrawPanel(el, { classLabel }) {
-  const source = h("select", { testid: "predict-source" });
-  const note = h("p", { class: "hint", testid: "predict-note" });
+  const source = h("select", { testid: "predict-source", "data-i18n-aria": "draw.source", "aria-label": t("draw.source") });
+  const note = h("p", { class: "hint draw-note", testid: "predict-note", "aria-live": "polite" });
   const head = h("div", { class: "modelbar" }, h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "draw.source" }, t("draw.source")), source));
   const padBox = h("div");
   const viewBox = h("div");
@@ -20,15 +26,28 @@ export function createDrawPanel(el, { classLabel }) {
   let runs = [];
   let models = [];
   let inflight = null;
+  let noteKey = null;
+  let noteVars = {};
+  let judged = 0; // how many predictions the current drawing has had
+
+  function setNote(key, vars = {}) {
+    noteKey = key;
+    noteVars = vars;
+    note.textContent = key ? t(key, vars) : "";
+  }
+  function setNoteText(text) {
+    noteKey = null;
+    note.textContent = text;
+  }
 
   function fillSources() {
     const keep = source.value;
     clear(source);
     const cur = currentRun();
-    source.append(h("option", { value: "current", i18n: "draw.current_run" }, t("draw.current_run")));
+    source.append(h("option", { value: "current" }, t("draw.current_run")));
     // Only image runs can read a drawing; toy runs (2-D points) are left out.
-    const isImage = (r) => !r.config?.dataset || ["mnist", "fashion_mnist"].includes(r.config.dataset);
-    const done = runs.filter((r) => r.id !== cur?.id && isImage(r) && ["completed", "stopped", "finished"].includes(r.status));
+    const isImage = (r) => !r.config?.dataset || IMAGE_SETS.includes(r.config.dataset);
+    const done = runs.filter((r) => r.id !== cur?.id && isImage(r) && isFinal(r.status));
     if (done.length) source.append(h("optgroup", { label: t("draw.finished_runs") }, done.map((r) => h("option", { value: `run:${r.id}` }, `#${r.id} ${r.name || ""}`))));
     if (models.length) source.append(h("optgroup", { label: t("builder.server_models") }, models.map((m) => h("option", { value: `model:${m.name}` }, m.name))));
     if ([...source.querySelectorAll("option")].some((o) => o.value === keep)) source.value = keep;
@@ -47,26 +66,36 @@ export function createDrawPanel(el, { classLabel }) {
   async function predict() {
     if (pad.isBlank()) return;
     const src = selected();
-    if (!src) {
-      note.textContent = t("draw.no_source");
-      note.dataset.i18n = "draw.no_source";
-      return;
-    }
-    note.textContent = "";
-    delete note.dataset.i18n;
+    if (!src) return setNote("draw.no_source");
     inflight?.abort(); // only the newest drawing matters
-    inflight = new AbortController();
+    const mine = new AbortController();
+    inflight = mine;
     try {
-      const p = await api.predict(src, { pixels: pad.pixels() }, { signal: inflight.signal });
-      view.update(p);
+      const p = await api.predict(src, { pixels: pad.pixels() }, { signal: mine.signal });
+      if (inflight !== mine || !p?.probs || pad.isBlank()) return; // a newer request or a Clear won
+      setNote(null);
+      judged += 1;
+      view.update(p, judged);
     } catch (e) {
-      if (e.name !== "AbortError") showError(e);
+      if (e.name === "AbortError" || inflight !== mine) return;
+      // No weights yet (the run is queued) is a state, not a failure: say it beside the pad.
+      if (e instanceof ApiError && e.status === 409) return setNoteText(errorText(e) + " " + t("draw.wait_for_weights"));
+      showError(e);
     }
   }
 
   const later = throttle(predict, 150); // predicts every 150 ms while the pen moves
-  const pad = createDrawPad(padBox, { onDraw: later, onClear: () => { later.cancel(); view.reset(); } });
+  const rejudge = throttle(() => { if (!pad.isDrawing()) predict(); }, REJUDGE_MS);
+  const pad = createDrawPad(padBox, {
+    onDraw: later,
+    onClear: () => { later.cancel(); rejudge.cancel(); inflight?.abort(); inflight = null; judged = 0; view.reset(); setNote(null); },
+  });
   source.addEventListener("change", later);
+
+  const followsCurrent = () => source.value === "current" && !pad.isBlank();
+  bus.on("run:steps", () => { if (followsCurrent()) rejudge(); });
+  bus.on("run:ended", () => { if (followsCurrent()) rejudge(); });
+  bus.on("run:state", (r) => { if (r.status === "running" && followsCurrent()) rejudge(); });
 
   async function refreshModels() {
     try {
@@ -80,7 +109,7 @@ export function createDrawPanel(el, { classLabel }) {
   bus.on("runs:list", (r) => { runs = r; fillSources(); });
   bus.on("models:changed", refreshModels);
   bus.on("run:new", fillSources);
-  onLangChange(fillSources);
+  onLangChange(() => { fillSources(); if (noteKey) setNote(noteKey, noteVars); });
   refreshModels();
   return { refreshModels };
 }

@@ -2,6 +2,7 @@
 // Clicking a cell filters the gallery to that (true, predicted) pair; clicking it again clears.
 import { h, clear, grayToCanvas } from "../dom.js";
 import { t } from "../i18n.js";
+import { helpButton } from "./help.js";
 import { PLOT_CONFIG, baseLayout } from "./plot.js";
 
 /** createEvaluation(el, {classLabel(i)}) -> {update(evaluation), reset(), relabel()} */
@@ -26,7 +27,7 @@ export function createEvaluation(el, { classLabel }) {
   pickPred.addEventListener("change", onPick);
   const pair = h("div", { class: "eval-pair", hidden: true }, h("div", {}, heat, pickForm),
       h("div", {}, h("div", { class: "chart-head" }, h("h4", { i18n: "eval.mistakes" }, t("eval.mistakes")), filterNote, clearBtn), gallery));
-  el.append(h("div", { class: "chart-head" }, h("h3", { i18n: "eval.title" }, t("eval.title")), acc), empty, pair);
+  el.append(h("div", { class: "chart-head" }, h("h3", {}, h("span", { i18n: "eval.title" }, t("eval.title")), helpButton("help.chart.eval", "help-eval")), acc), empty, pair);
   let last = null;
   let pick = null; // [true, pred] or null
   let plotted = false;

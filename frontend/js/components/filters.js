@@ -1,6 +1,7 @@
 // The first conv layer's filters, before training and now, side by side (red < 0 < blue).
 import { h, clear, grayToCanvas } from "../dom.js";
 import { t } from "../i18n.js";
+import { helpButton } from "./help.js";
 
 /** A filter bank is (F, C, kh, kw); show each filter's channel mean as one small image. */
 function filterImages(bank) {
@@ -25,7 +26,7 @@ export function createFilters(el) {
   const before = h("div", { class: "filter-grid", testid: "filters-before" });
   const now = h("div", { class: "filter-grid", testid: "filters-now" });
   const empty = h("p", { class: "muted", i18n: "filters.empty" }, t("filters.empty"));
-  el.append(h("div", { class: "chart-head" }, h("h3", { i18n: "filters.title" }, t("filters.title"))), empty,
+  el.append(h("div", { class: "chart-head" }, h("h3", {}, h("span", { i18n: "filters.title" }, t("filters.title")), helpButton("help.chart.filters", "help-filters"))), empty,
     h("div", { class: "filters-pair" },
       h("div", {}, h("div", { class: "panel-sub", i18n: "filters.before" }, t("filters.before")), before),
       h("div", {}, h("div", { class: "panel-sub", i18n: "filters.now" }, t("filters.now")), now)));

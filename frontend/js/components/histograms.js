@@ -1,6 +1,7 @@
 // Activation histograms per layer as small multiples (canvas bars: cheap to redraw every probe).
 import { h, clear, frameBatcher } from "../dom.js";
 import { t } from "../i18n.js";
+import { helpButton } from "./help.js";
 
 /** Accept {counts, edges}, {hist: {counts, edges}} or raw values and return {counts, lo, hi}. */
 function toHist(layer) {
@@ -36,7 +37,7 @@ function drawBars(canvas, { counts }) {
 export function createHistograms(el) {
   const grid = h("div", { class: "hist-grid", testid: "activation-histograms" });
   const empty = h("p", { class: "muted", i18n: "hist.empty" }, t("hist.empty"));
-  el.append(h("div", { class: "chart-head" }, h("h3", { i18n: "hist.title" }, t("hist.title"))), empty, grid);
+  el.append(h("div", { class: "chart-head" }, h("h3", {}, h("span", { i18n: "hist.title" }, t("hist.title")), helpButton("help.chart.hist", "help-hist"))), empty, grid);
   const cells = new Map();
   let pending = null;
 

@@ -2,6 +2,9 @@
 import { h, formatShape, formatInt } from "../dom.js";
 import { t, has } from "../i18n.js";
 import { LAYER_FIELDS } from "../meta.js";
+import { errorText } from "../errors.js";
+import { helpButton } from "./help.js";
+import { initSelect } from "./initselect.js";
 
 /** Read an input back into a spec value; unparsable text is kept so the server can name it. */
 function parseValue(kind, raw, checked) {
@@ -17,20 +20,18 @@ function parseValue(kind, raw, checked) {
   return Number.isFinite(n) ? n : s;
 }
 
-function initName(v) {
-  if (!v) return "";
-  return typeof v === "string" ? v : v.name || "";
-}
-
-function fieldInput(layer, index, [name, kind, def], inits, onEdit) {
+function fieldInput(layer, index, [name, kind, def], onEdit) {
   const testid = `layer-${index}-field-${name}`;
+  const key = `field.${name}`;
+  const label = h("span", { i18n: has(key) ? key : null }, has(key) ? t(key) : name);
   let input;
+  if (kind === "init") {
+    const sel = initSelect({ testid, emptyKey: "init.model_default", value: layer[name] ?? null, onChange: (v) => onEdit(name, v ?? undefined) });
+    sel.el.querySelector("select").dataset.field = name;
+    return h("label", { class: "lf" }, label, sel.el);
+  }
   if (kind === "bool") {
     input = h("input", { type: "checkbox", checked: layer[name] !== false, testid });
-  } else if (kind === "init") {
-    input = h("select", { testid },
-      h("option", { value: "", i18n: "init.model_default" }, t("init.model_default")),
-      inits.map((n) => h("option", { value: n, selected: initName(layer[name]) === n }, n)));
   } else {
     const v = layer[name];
     input = h("input", {
@@ -42,25 +43,24 @@ function fieldInput(layer, index, [name, kind, def], inits, onEdit) {
     });
   }
   input.dataset.field = name;
-  input.addEventListener(kind === "bool" || kind === "init" ? "change" : "input", () => {
+  input.addEventListener(kind === "bool" ? "change" : "input", () => {
     onEdit(name, parseValue(kind, input.value ?? "", input.checked));
   });
-  const key = `field.${name}`;
-  return h("label", { class: "lf" }, h("span", { i18n: has(key) ? key : null }, has(key) ? t(key) : name), input);
+  return h("label", { class: "lf" }, label, input);
 }
 
 /**
  * Render a card. handlers: {edit(name, value), remove(), move(delta), dragStart(), dragEnd()}.
  * Returns {el, setInfo({output_shape, params}), setError(err|null)}.
  */
-export function layerCard(layer, index, inits, handlers) {
+export function layerCard(layer, index, handlers) {
   const typeKey = `layer.${layer.type}`;
   const shape = h("span", { class: "lc-shape", testid: `layer-${index}-shape` }, "…");
   const params = h("span", { class: "lc-params", testid: `layer-${index}-params` }, "");
   const error = h("div", { class: "lc-error", role: "alert", testid: `layer-${index}-error`, hidden: true });
   const btn = (key, label, testid, fn) =>
     h("button", { type: "button", class: "icon-btn", "data-i18n-aria": key, "aria-label": t(key), "data-i18n-title": key, title: t(key), testid, onclick: fn }, label);
-  const fields = (LAYER_FIELDS[layer.type] || []).map((f) => fieldInput(layer, index, f, inits, handlers.edit));
+  const fields = (LAYER_FIELDS[layer.type] || []).map((f) => fieldInput(layer, index, f, handlers.edit));
   const el = h("li", {
     class: `layer-card kind-${layer.type}`, tabindex: 0, draggable: "true", testid: `layer-${index}`,
     "data-type": layer.type, "aria-roledescription": "layer",
@@ -69,6 +69,7 @@ export function layerCard(layer, index, inits, handlers) {
     h("span", { class: "lc-grip", "aria-hidden": "true" }, "⋮⋮"),
     h("span", { class: "lc-index" }, String(index)) /* 0-based like the server's "layer 3" messages */,
     h("span", { class: "lc-type", i18n: has(typeKey) ? typeKey : null }, has(typeKey) ? t(typeKey) : layer.type),
+    has(`help.${typeKey}`) ? helpButton(`help.${typeKey}`, `layer-${index}-help`) : null,
     shape, params,
     h("span", { class: "lc-actions" },
       btn("builder.move_up", "↑", `layer-${index}-up`, () => handlers.move(-1)),
@@ -101,11 +102,13 @@ export function layerCard(layer, index, inits, handlers) {
       shape.textContent = info ? formatShape(info.output_shape) : "…";
       params.textContent = info ? `${formatInt(info.params)} ${t("builder.params_short")}` : "";
     },
-    setError(err) {
-      el.classList.toggle("has-error", !!err);
+    setError(err, isWarning = false) {
+      el.classList.toggle("has-error", !!err && !isWarning);
+      el.classList.toggle("has-warning", !!err && isWarning);
+      error.classList.toggle("warn", isWarning);
       for (const inp of el.querySelectorAll("[data-field]")) inp.classList.toggle("bad", !!err && inp.dataset.field === err.field);
       error.hidden = !err;
-      error.textContent = err ? err.message : "";
+      error.textContent = err ? errorText(err) : "";
     },
   };
 }

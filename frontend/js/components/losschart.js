@@ -1,23 +1,28 @@
 // Loss per step. addPoints() queues points; one Plotly.extendTraces per animation frame draws
-// them with a point cap, so an hour-long run does not slow the page.
+// them with a point cap, so an hour-long run does not slow the page. Each run has its colour.
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { frameBatcher } from "../dom.js";
-import { PLOT_CONFIG, baseLayout, PALETTE } from "./plot.js";
+import { PLOT_CONFIG, baseLayout } from "./plot.js";
+import { runColor } from "./colors.js";
+import { helpButton } from "./help.js";
+import { exportButtons, tracesCsv } from "./exporter.js";
 
 const MAX_POINTS = 5000;
 
-/** createLossChart(el) -> {addPoints(points), reset(), addOverlay(id, label, points), removeOverlay(id), relabel()} */
+/** createLossChart(el) -> {addPoints(points), reset(runId), addOverlay(id, label, points, color), removeOverlay(id), relabel()} */
 export function createLossChart(el) {
   const plotEl = h("div", { class: "chart", testid: "loss-chart" });
   const log = h("input", { type: "checkbox", testid: "loss-log-toggle" });
   const count = h("span", { class: "sr-only", testid: "loss-point-count" }, "0");
   el.append(h("div", { class: "chart-head" },
-    h("h3", { i18n: "chart.loss" }, t("chart.loss")),
-    h("label", { class: "toggle" }, log, h("span", { i18n: "chart.log_scale" }, t("chart.log_scale"))), count), plotEl);
+    h("h3", {}, h("span", { i18n: "chart.loss" }, t("chart.loss")), helpButton("help.chart.loss", "help-loss")),
+    h("label", { class: "toggle" }, log, h("span", { i18n: "chart.log_scale" }, t("chart.log_scale"))), count,
+    exportButtons(plotEl, "loss", () => tracesCsv(plotEl.data, "step", "loss"))), plotEl);
 
   let queue = [];
   let total = 0;
+  let color = runColor(0);
   const overlays = []; // ids in trace order after trace 0
   // Empty charts get a tidy fixed range; the axes switch to autorange with the first points.
   const layout = () => baseLayout({
@@ -25,7 +30,7 @@ export function createLossChart(el) {
     yaxis: { type: log.checked ? "log" : "linear", gridcolor: "#eceff1", title: { text: t("chart.loss_axis") }, range: log.checked ? [-1, 0.5] : [0, 2.5], autorange: false },
   });
   let ranged = false;
-  const current = () => ({ x: [], y: [], mode: "lines", name: t("chart.this_run"), line: { color: PALETTE[0], width: 1.5 } });
+  const current = () => ({ x: [], y: [], mode: "lines", name: t("chart.this_run"), line: { color, width: 1.5 } });
   Plotly.newPlot(plotEl, [current()], layout(), PLOT_CONFIG);
 
   const flush = frameBatcher(() => {
@@ -54,16 +59,17 @@ export function createLossChart(el) {
       total += ok.length;
       flush();
     },
-    reset() {
+    reset(runId) {
       queue = [];
       total = 0;
+      if (runId != null) color = runColor(runId);
       count.textContent = "0";
       ranged = plotEl.data.length > 1; // overlays already give the axes something to fit
       const l = layout();
       if (ranged) l.xaxis.autorange = l.yaxis.autorange = true; // else the first flush does it
       Plotly.react(plotEl, [current(), ...plotEl.data.slice(1)], l, PLOT_CONFIG);
     },
-    addOverlay(id, label, points) {
+    addOverlay(id, label, points, lineColor) {
       if (overlays.includes(id)) return;
       overlays.push(id);
       const step = Math.max(1, Math.ceil(points.length / MAX_POINTS));
@@ -72,7 +78,7 @@ export function createLossChart(el) {
         ranged = true;
         Plotly.relayout(plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
       }
-      Plotly.addTraces(plotEl, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), mode: pts.length > 1 ? "lines" : "markers", name: label, opacity: 0.6, line: { width: 1, color: PALETTE[overlays.length % PALETTE.length] } });
+      Plotly.addTraces(plotEl, { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), mode: pts.length > 1 ? "lines" : "markers", name: label, opacity: 0.7, line: { width: 1, color: lineColor } });
     },
     removeOverlay(id) {
       const i = overlays.indexOf(id);

@@ -20,12 +20,12 @@ export function createPredictView(el, { classLabel }) {
   const top = h("output", { class: "big-number", testid: "prediction-top" }, "–");
   const bars = h("div", { class: "prob-bars", testid: "prob-bars" });
   const maps = h("div", { class: "feature-maps", testid: "feature-maps" });
-  const mapsTitle = h("div", { class: "panel-sub", i18n: "draw.maps", hidden: true }, t("draw.maps"));
+  const mapsTitle = h("div", { class: "panel-sub", i18n: "draw.maps" }, t("draw.maps"));
   el.append(h("div", { class: "predict" },
     h("div", { class: "seen-box" }, h("div", { class: "panel-sub", i18n: "draw.seen" }, t("draw.seen")), seen,
       h("div", { class: "panel-sub", i18n: "draw.top" }, t("draw.top")), top),
     h("div", { class: "bars-box" }, h("div", { class: "panel-sub", i18n: "draw.probs" }, t("draw.probs")), bars)),
-  mapsTitle, maps);
+  h("div", { class: "maps-box" }, mapsTitle, maps));
 
   const rows = [];
   function ensureRows(n) {
@@ -44,17 +44,20 @@ export function createPredictView(el, { classLabel }) {
 
   function reset() {
     top.textContent = "–";
+    delete top.dataset.value;
+    bars.dataset.judged = "0";
     ensureRows(10);
     for (const r of rows) { r.fill.style.width = "0%"; r.val.textContent = ""; r.row.classList.remove("top"); }
     clear(maps);
-    mapsTitle.hidden = true;
     seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
   }
 
   reset();
   return {
-    update(p) {
+    update(p, judged = 1) {
+      if (!p?.probs) return;
       ensureRows(p.probs.length);
+      bars.dataset.judged = String(judged); // how often this drawing was judged (tests, a11y)
       p.probs.forEach((v, i) => {
         rows[i].fill.style.width = `${(v * 100).toFixed(1)}%`;
         rows[i].val.textContent = `${(v * 100).toFixed(1)}%`;
@@ -67,7 +70,6 @@ export function createPredictView(el, { classLabel }) {
       clear(maps);
       for (const layer of p.layers || []) {
         if (!layer.feature_maps) continue;
-        mapsTitle.hidden = false;
         const cells = decodeMaps(layer.feature_maps).slice(0, 16).map((fm) => grayToCanvas(h("canvas", { class: "fmap" }), fm, { scale: Math.max(1, Math.floor(48 / fm.length)) }));
         const typeKey = `layer.${layer.type}`;
         maps.append(h("div", { class: "fmap-layer", testid: `feature-maps-${layer.index}` },

@@ -6,12 +6,17 @@ import * as run from "../run.js";
 import { api } from "../api.js";
 import { showError, toast } from "../toast.js";
 
-function fmtEta(s) {
+/** Seconds as "1:05" or "42s"; rounded first, so 59.6 s is "1:00", never "0:60". */
+export function fmtEta(s) {
   if (!Number.isFinite(s) || s < 0) return "–";
-  const m = Math.floor(s / 60);
-  const r = Math.round(s % 60);
-  return m ? `${m}:${String(r).padStart(2, "0")}` : `${r}s`;
+  const total = Math.round(s);
+  const m = Math.floor(total / 60);
+  return m ? `${m}:${String(total % 60).padStart(2, "0")}` : `${total}s`;
 }
+
+// The rate is smoothed over ~5 s (an exponential moving average): one slow batch under load
+// must not make "time left" jump from 1:54 to 27:10.
+const SMOOTH = 0.2;
 
 /** createRunPanel(el, {buildRequest() -> RunCreate | null}) -> {} (it listens to the bus) */
 export function createRunPanel(el, { buildRequest }) {
@@ -27,6 +32,7 @@ export function createRunPanel(el, { buildRequest }) {
     run.setLr(v).then((ok) => ok && toast(t("run.lr_applied", { lr: v })));
   });
   const saveName = h("input", { type: "text", size: 10, testid: "run-save-name", "data-i18n-placeholder": "builder.save_name", placeholder: t("builder.save_name") });
+  const download = h("a", { class: "btn small", testid: "run-download", hidden: true, i18n: "run.download" }, t("run.download"));
   const saveBtn = b("run.save_model", "run-save", async () => {
     const cur = run.currentRun();
     const name = saveName.value.trim();
@@ -34,6 +40,9 @@ export function createRunPanel(el, { buildRequest }) {
     try {
       await api.saveRun(cur.id, name);
       toast(t("builder.saved", { name }));
+      download.href = api.modelUrl(name);
+      download.setAttribute("download", `${name}.npz`);
+      download.hidden = false;
       bus.emit("models:changed");
     } catch (e) {
       showError(e);
@@ -56,7 +65,7 @@ export function createRunPanel(el, { buildRequest }) {
     h("div", { class: "btn-row" }, h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "run.live_lr" }, t("run.live_lr")), liveLr), applyLr),
     bar,
     h("div", { class: "readouts", testid: "progress" }, stRow, qRow, eRow, sRow, rRow, etaRow),
-    h("div", { class: "btn-row" }, saveName, saveBtn)));
+    h("div", { class: "btn-row" }, saveName, saveBtn, download)));
 
   let status = null;
   let totalSteps = 0;
@@ -88,15 +97,20 @@ export function createRunPanel(el, { buildRequest }) {
     }
   }
 
-  function showStep(step, rate, eta) {
+  let smooth = null;
+  function showStep(step, rate) {
     stepOut.textContent = totalSteps ? `${step} / ${totalSteps}` : String(step);
     bar.value = totalSteps ? Math.min(1, step / totalSteps) : 0;
-    rateOut.textContent = Number.isFinite(rate) ? rate.toFixed(1) : "–";
-    etaOut.textContent = fmtEta(eta ?? (rate > 0 && totalSteps ? (totalSteps - step) / rate : NaN));
+    if (Number.isFinite(rate) && rate > 0) smooth = smooth == null ? rate : smooth + SMOOTH * (rate - smooth);
+    rateOut.textContent = smooth != null ? smooth.toFixed(1) : "–";
+    const done = run.isFinal(status);
+    etaOut.textContent = done ? "–" : fmtEta(smooth > 0 && totalSteps ? (totalSteps - step) / smooth : NaN);
   }
 
   bus.on("run:new", (r) => {
     rateWin = [];
+    smooth = null;
+    download.hidden = true;
     const cfg = r.config || {};
     if (cfg.epochs) totalEpochs = cfg.epochs;
     if (cfg.epochs && cfg.train_size && cfg.batch_size) totalSteps = cfg.epochs * Math.ceil(cfg.train_size / cfg.batch_size);
@@ -114,7 +128,7 @@ export function createRunPanel(el, { buildRequest }) {
     if (p) {
       if (p.total_steps) totalSteps = p.total_steps;
       if (p.epoch != null) epochOut.textContent = `${p.epoch} / ${p.epochs ?? totalEpochs}`;
-      if (p.step != null) showStep(p.step, p.steps_per_sec, p.eta_seconds ?? p.eta);
+      if (p.step != null) showStep(p.step, p.steps_per_sec);
     }
     buttons();
   });
@@ -132,11 +146,19 @@ export function createRunPanel(el, { buildRequest }) {
     while (rateWin.length > 2 && now - rateWin[0][0] > 5000) rateWin.shift();
     const [t0, s0] = rateWin[0];
     const rate = now > t0 ? ((step - s0) * 1000) / (now - t0) : NaN;
-    if (serverRate) showStep(step, serverRate.steps_per_sec, serverRate.eta_seconds);
-    else showStep(step, rate);
+    showStep(step, serverRate ? serverRate.steps_per_sec : rate);
   });
   bus.on("run:epoch", (e) => { epochOut.textContent = `${e.epoch} / ${totalEpochs || "?"}`; });
   bus.on("run:ended", () => { etaOut.textContent = "–"; });
   buttons();
-  return {};
+  return {
+    /** Space: start when idle, pause when running, resume when paused. */
+    toggle() {
+      if (status === "running") run.pause();
+      else if (status === "paused") run.resume();
+      else if (!startBtn.disabled) onStart();
+    },
+    /** Escape: stop the current run. */
+    stop() { if (!stopBtn.disabled) run.stop(); },
+  };
 }

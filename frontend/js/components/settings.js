@@ -1,37 +1,55 @@
-// Training settings: dataset, subset sizes, optimizer and its hyperparameters, lr, λ, batch, epochs, seed.
+// Training settings: dataset, subset sizes, optimizer and its hyperparameters, lr, λ, batch,
+// epochs, seed, run name. Changing the optimizer sets its own default learning rate and says so.
 import { h, clear } from "../dom.js";
-import { t, has } from "../i18n.js";
+import { t, has, onLangChange } from "../i18n.js";
+import { helpButton } from "./help.js";
 
 export const DEFAULT_TRAINING = {
   dataset: "mnist", train_size: 2000, test_size: 500,
   optimizer: { name: "adam" }, lr: 0.001, lr_decay: 1, weight_decay: 0, batch_size: 100, epochs: 2, seed: 0,
 };
 
+// Where the book introduces each optimizer (ch. 6); the defaults come from /api/meta and are
+// the book's own (common/optimizer.py): SGD, Momentum, AdaGrad, RMSprop 0.01, Adam 0.001.
+const BOOK_SECTION = { sgd: "6.1.2", momentum: "6.1.4", nesterov: null, adagrad: "6.1.5", rmsprop: null, adam: "6.1.6" };
+
 function num(testid, value, step = "any", min = null) {
   return h("input", { type: "number", step, min, value: String(value), testid, class: "num" });
 }
 
-function labelled(key, control) {
-  return h("label", { class: "field" }, h("span", { class: "field-label", i18n: key }, t(key)), control);
+function labelled(key, control, helpKey) {
+  return h("label", { class: "field" },
+    h("span", { class: "field-label" }, h("span", { i18n: key }, t(key)), helpKey ? helpButton(helpKey, `help-${helpKey.split(".").pop()}`) : null),
+    control);
 }
 
-/** createSettings(el, {meta, onChange(cfg), onDataset(name)}) -> {get(), set(cfg)} */
+export const optLabel = (name) => (has(`opt.${name}`) ? t(`opt.${name}`) : name);
+
+/** createSettings(el, {meta, onChange(cfg), onDataset(name)}) -> {get(), set(cfg), lrInput} */
 export function createSettings(el, { meta, onChange, onDataset }) {
   const dataset = h("select", { testid: "dataset-select" },
     meta.datasets.map((d) => h("option", { value: d.name, disabled: d.available === false, "data-i18n": has(`ds.${d.name}`) ? `ds.${d.name}` : null },
       has(`ds.${d.name}`) ? t(`ds.${d.name}`) : d.name)));
   const trainSize = num("train-size", DEFAULT_TRAINING.train_size, 1, 1);
   const testSize = num("test-size", DEFAULT_TRAINING.test_size, 1, 1);
-  const optimizer = h("select", { testid: "optimizer-select" }, meta.optimizers.map((o) => h("option", { value: o.name }, o.name)));
+  const optimizer = h("select", { testid: "optimizer-select" },
+    meta.optimizers.map((o) => h("option", { value: o.name, "data-i18n": has(`opt.${o.name}`) ? `opt.${o.name}` : null }, optLabel(o.name))));
   const lr = num("lr-input", DEFAULT_TRAINING.lr);
+  const lrNote = h("span", { class: "field-note", testid: "lr-note", "aria-live": "polite" });
   const wd = num("weight-decay", DEFAULT_TRAINING.weight_decay, "any", 0);
   // Multiplies the learning rate after each epoch (SimpleConvNet's preset uses 0.4).
   const lrDecay = h("input", { type: "number", step: "any", min: "0", max: "1", value: "1", testid: "lr-decay", class: "num" });
   const batch = num("batch-size", DEFAULT_TRAINING.batch_size, 1, 1);
   const epochs = num("epochs", DEFAULT_TRAINING.epochs, 1, 1);
   const seed = num("seed", DEFAULT_TRAINING.seed, 1, 0);
+  const runName = h("input", { type: "text", testid: "run-name", class: "num", maxlength: 100, "data-i18n-placeholder": "train.run_name_auto", placeholder: t("train.run_name_auto") });
   const hyper = h("div", { class: "hyper", testid: "optimizer-params" });
   let hyperInputs = {};
+  let noteVars = null;
+
+  function defaultLr(name) {
+    return meta.optimizers.find((o) => o.name === name)?.params?.lr;
+  }
 
   function renderHyper(values = {}) {
     clear(hyper);
@@ -44,6 +62,13 @@ export function createSettings(el, { meta, onChange, onDataset }) {
       const key = `hp.${k}`;
       hyper.append(h("label", { class: "field" }, h("span", { class: "field-label", i18n: has(key) ? key : null }, has(key) ? t(key) : k), inp));
     }
+  }
+
+  function showNote() {
+    if (!noteVars) { lrNote.textContent = ""; return; }
+    const { name, value } = noteVars;
+    const section = BOOK_SECTION[name];
+    lrNote.textContent = t("lr.default_set", { lr: value, opt: optLabel(name), book: section ? t("lr.book", { section }) : "" });
   }
 
   function get() {
@@ -69,20 +94,36 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     batch.value = c.batch_size;
     epochs.value = c.epochs;
     seed.value = c.seed;
+    noteVars = null;
+    showNote();
     renderHyper(typeof c.optimizer === "object" ? c.optimizer : {});
   }
 
   el.append(h("div", { class: "settings", testid: "training-settings" },
-    labelled("train.dataset", dataset), labelled("train.train_size", trainSize), labelled("train.test_size", testSize),
-    labelled("train.optimizer", optimizer), labelled("train.lr", lr), labelled("train.weight_decay", wd),
-    hyper, labelled("train.lr_decay", lrDecay),
-    labelled("train.batch_size", batch), labelled("train.epochs", epochs), labelled("train.seed", seed)));
-  el.addEventListener("change", () => onChange(get()));
-  // The change event then bubbles to the listener above, which reports it once.
-  optimizer.addEventListener("change", () => renderHyper());
+    labelled("train.dataset", dataset, "help.train.dataset"), labelled("train.train_size", trainSize, "help.train.train_size"),
+    labelled("train.test_size", testSize, "help.train.test_size"),
+    labelled("train.optimizer", optimizer, "help.train.optimizer"), labelled("train.lr", lr, "help.train.lr"),
+    labelled("train.weight_decay", wd, "help.train.weight_decay"),
+    hyper, labelled("train.lr_decay", lrDecay, "help.train.lr_decay"),
+    labelled("train.batch_size", batch, "help.train.batch_size"), labelled("train.epochs", epochs, "help.train.epochs"),
+    labelled("train.seed", seed, "help.train.seed"), labelled("train.run_name", runName, "help.train.run_name")),
+  lrNote);
+  el.addEventListener("change", (ev) => { if (ev.target !== runName) onChange(get()); });
+  // Runs before the bubbling listener above, so the new lr is already in get().
+  optimizer.addEventListener("change", () => {
+    renderHyper();
+    const d = defaultLr(optimizer.value);
+    if (typeof d === "number") {
+      lr.value = String(d);
+      noteVars = { name: optimizer.value, value: d };
+    }
+    showNote();
+  });
+  lr.addEventListener("input", () => { noteVars = null; showNote(); });
   dataset.addEventListener("change", () => onDataset(dataset.value));
+  onLangChange(showNote);
   const firstAvailable = meta.datasets.find((d) => d.available !== false);
   if (firstAvailable && !meta.datasets.some((d) => d.name === DEFAULT_TRAINING.dataset && d.available !== false)) dataset.value = firstAvailable.name;
   renderHyper();
-  return { get, set, lrInput: lr };
+  return { get, set, lrInput: lr, runName: () => runName.value.trim() };
 }

@@ -3,7 +3,7 @@ import { h, clear, debounce } from "../dom.js";
 import { t, onLangChange } from "../i18n.js";
 import { api, ApiError } from "../api.js";
 import { bus } from "../bus.js";
-import { send } from "../run.js";
+import { send, setStatuses } from "../run.js";
 import { normaliseMeta, inputShapeFor, classesFor } from "../meta.js";
 import { showError, toast } from "../toast.js";
 import { configParam, decodeConfig, shareUrl, writeUrl } from "../urlstate.js";
@@ -19,9 +19,19 @@ import { createFilters } from "../components/filters.js";
 import { createEvaluation } from "../components/evaluation.js";
 import { createDrawPanel } from "../components/drawpanel.js";
 import { createBoundary } from "../components/boundary.js";
+import { helpButton } from "../components/help.js";
+import { setInitNames } from "../components/initselect.js";
+import { presetText } from "../components/modelbar.js";
+import { createExperiments } from "../components/experiments.js";
 
-function panel(key, testid, ...children) {
-  return h("section", { class: "panel", testid }, h("h2", { i18n: key }, t(key)), ...children);
+function panel(key, testid, helpKey, ...children) {
+  return h("section", { class: "panel", testid },
+    h("h2", {}, h("span", { i18n: key, class: "panel-title" }, t(key)), helpKey ? helpButton(helpKey, `help-${testid}`) : null), ...children);
+}
+
+/** Typing in a form control or pressing a button keeps its own Space and Escape. */
+function ownsKeys(el) {
+  return !!el?.closest?.("input, select, textarea, button, a, [contenteditable], canvas, .layer-card");
 }
 
 /** Build the playground into root. Returns {applyUrl()} so the router can load shared links. */
@@ -34,7 +44,10 @@ export async function mountPlayground(root) {
     root.append(h("p", { class: "error-text", testid: "meta-error" }, e.message));
     return { applyUrl() {} };
   }
+  setStatuses(meta.raw);
+  setInitNames(meta.initializers);
   let specName = "custom";
+  let edited = false;
   let init = null;
   let lastValidation = null;
   let lastError = null;
@@ -47,35 +60,57 @@ export async function mountPlayground(root) {
   const settingsBox = h("div");
   const runBox = h("div");
   const copyBtn = h("button", { type: "button", class: "btn", testid: "copy-link", i18n: "share.copy" }, t("share.copy"));
-  const lossBox = h("div", { class: "card" });
-  const accBox = h("div", { class: "card" });
-  const historyBox = h("div", { class: "card" });
+  const lossBox = h("div", { class: "card chart-card" });
+  const accBox = h("div", { class: "card chart-card" });
+  const historyBox = h("div", { class: "card wide" });
   const histBox = h("div", { class: "card" });
   const filterBox = h("div", { class: "card" });
   const evalBox = h("div", { class: "card wide" });
-  const boundaryBox = h("div", { class: "card", testid: "boundary-card" });
+  const boundaryBox = h("div", { class: "card boundary-card", testid: "boundary-card" });
   const drawBox = h("div");
-  const drawPanel = panel("panel.draw", "draw-panel", drawBox);
+  const drawPanel = panel("panel.draw", "draw-panel", "help.chart.draw", drawBox);
+  const drawTitle = drawPanel.querySelector(".panel-title");
+  const tryBox = h("div");
 
+  // Two columns from tablet width up: the setup on the left, and on the right the live curves
+  // with the pad beside (or under) them. Everything that changes during a run (confusion
+  // matrix, run table, histograms) sits below, and every live box keeps a fixed size, so
+  // nothing moves under the pen (tests/browser/test_drawing.py measures it).
   root.append(h("div", { class: "playground", testid: "playground-view" },
-    h("div", { class: "top-grid" },
-      panel("panel.model", "model-panel", modelBox,
-        h("label", { class: "field inline input-row" }, h("span", { class: "field-label", i18n: "builder.input" }, t("builder.input")), inputSelect),
-        builderBox),
-      panel("panel.training", "training-panel", settingsBox, runBox, h("div", { class: "btn-row share" }, copyBtn))),
-    panel("panel.live", "live-panel", h("div", { class: "live-grid" }, lossBox, accBox, boundaryBox, historyBox, histBox, filterBox, evalBox)),
-    drawPanel));
+    h("p", { class: "start-here", testid: "start-here" }, h("span", { i18n: "help.start" }, t("help.start")), " ", h("span", { class: "keys", i18n: "help.keys" }, t("help.keys"))),
+    h("div", { class: "pg-main" },
+      h("div", { class: "pg-setup" },
+        panel("panel.model", "model-panel", null, modelBox,
+          h("label", { class: "field inline input-row" }, h("span", { class: "field-label" }, h("span", { i18n: "builder.input" }, t("builder.input")), helpButton("help.train.input_shape", "help-input-shape")), inputSelect),
+          builderBox),
+        panel("panel.training", "training-panel", null, settingsBox, runBox, h("div", { class: "btn-row share" }, copyBtn)),
+        panel("try.title", "try-panel", null, tryBox)),
+      h("div", { class: "pg-live" },
+        panel("panel.live", "live-panel", null, h("div", { class: "live-top" },
+          h("div", { class: "curves" }, lossBox, accBox),
+          h("div", { class: "pad-col" }, drawPanel, boundaryBox))))),
+    h("div", { class: "live-grid pg-more" }, histBox, filterBox, evalBox, historyBox)));
 
   // 2-D toy sets get a decision-boundary map instead of the digit pad.
   const isToy = (name) => meta.datasets.find((d) => d.name === name)?.kind === "toy";
   function showDatasetViews() {
     boundaryBox.hidden = !isToy(datasetName);
     drawPanel.hidden = isToy(datasetName);
+    const key = datasetName === "fashion_mnist" ? "panel.draw_fashion" : "panel.draw";
+    drawTitle.dataset.i18n = key;
+    drawTitle.textContent = t(key);
   }
 
   const classLabel = (i) => (datasetName === "fashion_mnist" ? t(`fashion.${i}`) : String(i));
 
-  const currentSpec = () => ({ name: specName, input_shape: inputShape, layers: builder.getLayers() });
+  const currentSpec = () => ({ name: edited && specName !== "custom" ? `${specName}*` : specName, input_shape: inputShape, layers: builder.getLayers() });
+  const findPreset = (n) => meta.presets.find((p) => p.name === n || p.spec?.name === n);
+  /** "SimpleConvNet (ch. 7)" for a preset's name, marked when edited ("simple_conv_net*"). */
+  const presetTitle = (name) => {
+    const p = findPreset(String(name || "").replace(/\*$/, ""));
+    if (!p) return t("model.custom");
+    return presetText(p, "title") + (String(name).endsWith("*") ? t("runs.edited") : "");
+  };
 
   /** Image datasets can feed the network as an image (for Conv2D) or flattened (for Dense). */
   function setInputShape(wanted) {
@@ -98,6 +133,7 @@ export async function mountPlayground(root) {
       lastValidation = await api.validate(spec);
       lastError = null;
       builder.showValidation(lastValidation);
+      builder.showWarnings(lastValidation.warnings);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status === 0 || e.status >= 500) return showError(e);
       lastValidation = null;
@@ -112,12 +148,12 @@ export async function mountPlayground(root) {
     validate();
   }
 
-  const builder = createBuilder(builderBox, { inits: meta.initializers, onChange: () => { specName = specName || "custom"; changed(); } });
+  const builder = createBuilder(builderBox, { onChange: () => { specName = specName || "custom"; edited = true; modelBar.setEdited(true); changed(); } });
   const modelBar = createModelBar(modelBox, {
     meta,
     getSpec: config,
     onLoad: (spec, training, presetName) => load({ spec, training: training || null, init: null }, presetName),
-    onInit: (v) => { init = v; changed(); },
+    onInit: (v) => { init = v; edited = true; modelBar.setEdited(true); changed(); },
   });
   const settings = createSettings(settingsBox, {
     meta,
@@ -141,17 +177,18 @@ export async function mountPlayground(root) {
   datasetName = settings.get().dataset;
   setInputShape(null);
 
-  createRunPanel(runBox, {
+  const runPanel = createRunPanel(runBox, {
     buildRequest: () => {
       const s = settings.get();
       const { lr, ...rest } = s;
-      return { ...rest, name: `${specName} · ${s.dataset}`, spec: currentSpec(), init, loss: "softmax_cross_entropy",
+      const spec = currentSpec();
+      return { ...rest, name: settings.runName() || presetTitle(spec.name), spec, init, loss: "softmax_cross_entropy",
         optimizer: { ...s.optimizer, lr }, eval_every: 0, probe_every: 20 };
     },
   });
   const lossChart = createLossChart(lossBox);
   const accChart = createAccChart(accBox);
-  createHistory(historyBox, { lossChart, accChart });
+  createHistory(historyBox, { lossChart, accChart, presetTitle });
   const hist = createHistograms(histBox);
   const filters = createFilters(filterBox);
   const evaluation = createEvaluation(evalBox, { classLabel });
@@ -181,7 +218,7 @@ export async function mountPlayground(root) {
     const conv = runLayers.findIndex((l) => l.type === "conv2d");
     if (conv >= 0) send({ type: "filters", layer: conv });
   });
-  bus.on("run:new", (r) => { runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(); accChart.reset(); hist.reset(); filters.reset(); evaluation.reset(); });
+  bus.on("run:new", (r) => { runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(r.id); accChart.reset(r.id); hist.reset(); filters.reset(); evaluation.reset(); });
   bus.on("run:new", (r) => (isToy(r.config?.dataset) ? boundary.start(r.id) : boundary.reset()));
   bus.on("run:steps", () => boundary.refresh());
   bus.on("run:ended", () => boundary.refresh(true));
@@ -209,20 +246,35 @@ export async function mountPlayground(root) {
     accChart.relabel();
     evaluation.relabel();
     modelBar.setSummary(lastValidation, lastError);
-    if (lastValidation) builder.showValidation(lastValidation);
+    if (lastValidation) { builder.showValidation(lastValidation); builder.showWarnings(lastValidation.warnings); }
+    if (lastError) builder.showError(lastError);
+  });
+
+  document.addEventListener("keydown", (ev) => {
+    if (root.hidden || root.closest("[hidden]") || ev.ctrlKey || ev.metaKey || ev.altKey || ownsKeys(ev.target)) return;
+    if (ev.key === " ") { ev.preventDefault(); runPanel.toggle(); }
+    else if (ev.key === "Escape") runPanel.stop();
   });
 
   function load(cfg, presetName) {
     if (cfg.training) settings.set(cfg.training);
+    const raw = cfg.spec.name || presetName || "custom";
+    edited = raw.endsWith("*");
+    const base = raw.replace(/\*$/, "");
+    const preset = meta.presets.find((p) => p.name === presetName) || findPreset(base);
     datasetName = settings.get().dataset;
     setInputShape(cfg.spec.input_shape);
     showDatasetViews();
-    specName = cfg.spec.name || presetName || "custom";
+    specName = preset ? preset.name : base;
     init = cfg.init ?? null;
     modelBar.setInit(init);
     builder.setLayers(cfg.spec.layers || []);
+    // A saved model (presetName null) keeps the picker's own choice.
+    if (presetName !== null) modelBar.setLoaded(preset ? `preset:${preset.name}` : null);
+    modelBar.setEdited(edited);
     changed();
   }
+  createExperiments(tryBox, { meta, load });
 
   function applyUrl() {
     const c = configParam();
