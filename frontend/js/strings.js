@@ -2,6 +2,8 @@
 // (『ゼロから作るDeep Learning』): 活性化関数, 損失関数, 勾配, 重みの初期値, 学習率, 認識精度 …
 export const STRINGS = {
   "app.title": ["NN Playground", "ニューラルネット・プレイグラウンド"],
+  "app.views": ["Views", "画面"],
+  "app.language": ["Language", "言語"],
   "tab.playground": ["Playground", "プレイグラウンド"],
   "tab.labs": ["Labs", "実験室"],
   "conn.unknown": ["Connecting…", "接続中…"],
