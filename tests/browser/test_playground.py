@@ -54,7 +54,7 @@ def test_build_from_palette_error_on_the_right_layer_then_fix(page: Page) -> Non
     expect(page.get_by_test_id("layer-4-field-units")).to_have_class(re.compile(r"\bbad\b"))
     expect(page.get_by_test_id("layer-4")).to_have_class(re.compile("has-error"))
     expect(page.get_by_test_id("layer-2-error")).to_be_hidden()
-    expect(page.get_by_test_id("validation-message")).to_contain_text("layer 4")
+    expect(page.get_by_test_id("validation-message")).to_contain_text("Layer 4")
     screenshot(page, "builder-error")
 
     page.get_by_test_id("layer-4-field-units").fill("64")
@@ -108,8 +108,8 @@ def test_shared_url_restores_the_configuration(page: Page) -> None:
     page.get_by_test_id("palette-dropout").click()
     page.get_by_test_id("layer-7-field-rate").fill("0.3")
     page.get_by_test_id("epochs").fill("4")
-    page.get_by_test_id("lr-input").fill("0.005")
     page.get_by_test_id("optimizer-select").select_option("momentum")
+    page.get_by_test_id("lr-input").fill("0.005")
     page.get_by_test_id("seed").fill("7")
     page.get_by_test_id("seed").blur()
     page.get_by_test_id("copy-link").click()
@@ -148,3 +148,56 @@ def test_labs_tab_lists_labs_or_says_there_are_none(page: Page) -> None:
     assert page.get_by_test_id("lab-list").count() + page.get_by_test_id("labs-empty").count() == 1
     page.get_by_test_id("tab-playground").click()
     expect(page.get_by_test_id("playground-view")).to_be_visible()
+
+
+def test_changing_the_optimizer_sets_its_learning_rate_and_says_so(page: Page) -> None:
+    open_playground(page)
+    lr = page.get_by_test_id("lr-input")
+    expect(lr).to_have_value("0.1")  # TwoLayerNet: the book's SGD at 0.1
+    page.get_by_test_id("optimizer-select").select_option("adam")
+    expect(lr).to_have_value("0.001")
+    expect(page.get_by_test_id("lr-note")).to_contain_text("6.1.6")
+    page.get_by_test_id("optimizer-select").select_option("momentum")
+    expect(lr).to_have_value("0.01")
+    # The shared link carries the new rate.
+    assert '"lr":0.01' in page.evaluate("""() => {
+      const c = new URLSearchParams(location.hash.split('?')[1]).get('c');
+      return atob(c.replaceAll('-', '+').replaceAll('_', '/'));
+    }""")
+
+
+def test_picker_shows_the_loaded_preset_its_description_and_edits(page: Page) -> None:
+    open_playground(page)
+    picker = page.get_by_test_id("preset-select")
+    expect(picker).to_have_value("preset:two_layer_net")
+    expect(page.get_by_test_id("preset-description")).to_contain_text("lr 0.1")
+    expect(page.get_by_test_id("preset-edited")).to_be_hidden()
+    page.get_by_test_id("layer-0-field-units").fill("64")
+    expect(page.get_by_test_id("preset-edited")).to_be_visible()
+    expect(picker).to_have_value("preset:two_layer_net")
+
+
+def test_normal_init_takes_a_std_and_softmax_last_is_warned(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("model-init").select_option("normal")
+    page.get_by_test_id("model-init-std").fill("1")
+    page.get_by_test_id("model-init-std").blur()
+    assert '"std":1' in page.evaluate("""() => {
+      const c = new URLSearchParams(location.hash.split('?')[1]).get('c');
+      return atob(c.replaceAll('-', '+').replaceAll('_', '/'));
+    }""")
+    page.get_by_test_id("palette-softmax").click()
+    expect(page.get_by_test_id("validation-warning")).to_contain_text("twice")
+    expect(page.get_by_test_id("layer-3-error")).to_contain_text("Softmax")
+
+
+def test_help_opens_by_mouse_and_keyboard_and_names_the_section(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("help-lr").click()
+    expect(page.get_by_test_id("help-lr-text")).to_be_visible()
+    expect(page.get_by_test_id("help-lr-text")).to_contain_text("4.4.1")
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("help-lr-text")).to_be_hidden()
+    page.get_by_test_id("help-optimizer").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("help-optimizer-text")).to_contain_text("6.1.6")

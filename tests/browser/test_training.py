@@ -136,7 +136,7 @@ def test_server_error_is_shown_in_plain_words(page: Page) -> None:
     page.get_by_test_id("start-button").click()
     toast = page.get_by_test_id("error-toast")
     expect(toast).to_be_visible()
-    expect(toast).to_contain_text("batch_size")
+    expect(toast).to_contain_text("Mini-batch size")
     page.errors[:] = [e for e in page.errors if "422" not in e]  # Chromium logs the 4xx itself
 
 
@@ -162,3 +162,44 @@ def test_toy_dataset_shows_a_live_decision_boundary(page: Page) -> None:
     z = plot.evaluate("el => el.data[0].z.flat()")
     assert min(z) < 0.2 and max(z) > 0.8
     screenshot(page, "decision-boundary")
+
+
+def test_run_table_matches_the_server_and_a_deleted_run_stays_gone(page: Page, live_server) -> None:
+    import httpx
+
+    open_playground(page)
+    settings(page, train_size=400, test_size=100, epochs=2, batch_size=50, lr_input=0.1)
+    page.get_by_test_id("run-name").fill("table-check")
+    page.get_by_test_id("start-button").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed",
+                                                               timeout=60_000)
+    row = page.locator("[data-testid=history-item]").filter(has_text="table-check").first
+    run_id = row.get_attribute("data-run")
+    run = httpx.get(f"{live_server.url}/api/runs/{run_id}").json()
+    last = run["result"]["epochs"]
+    expect(page.get_by_test_id(f"run-train-acc-{run_id}")).to_have_text(
+        f"{last['accuracy'] * 100:.1f}%")
+    expect(page.get_by_test_id(f"run-test-acc-{run_id}")).to_have_text(
+        f"{last['val_accuracy'] * 100:.1f}%")
+    expect(row).to_contain_text("SGD 0.1")
+    screenshot(page, "run-table")
+
+    # Space starts the next run and Escape stops it (focus on the page, not in a field).
+    page.get_by_test_id("epochs").fill("200")
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("Space")
+    status = page.get_by_test_id("run-status")
+    expect(status).to_have_attribute("data-status", "running", timeout=30_000)
+    page.keyboard.press("Escape")
+    expect(status).to_have_attribute("data-status", "stopped", timeout=15_000)
+
+    delete = page.get_by_test_id(f"run-delete-{run_id}")
+    delete.click()
+    delete.click()  # the second click confirms
+    expect(page.locator(f"[data-testid=history-item][data-run='{run_id}']")).to_have_count(0)
+    assert httpx.get(f"{live_server.url}/api/runs/{run_id}").status_code == 404
+    page.errors[:] = [e for e in page.errors if "404" not in e]
+    page.reload()
+    expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
+    expect(page.get_by_test_id("history-item").first).to_be_visible()
+    expect(page.locator(f"[data-testid=history-item][data-run='{run_id}']")).to_have_count(0)
