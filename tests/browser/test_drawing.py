@@ -51,7 +51,8 @@ def start_conv_run(page: Page) -> None:
     expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
     page.get_by_test_id("preset-select").select_option("preset:simple_conv_net")
     expect(page.get_by_test_id("layer-0")).to_have_attribute("data-type", "conv2d")
-    for testid, value in {"train-size": 600, "test-size": 200, "epochs": 4, "batch-size": 20}.items():
+    sizes = {"train-size": 600, "test-size": 200, "epochs": 4, "batch-size": 20}
+    for testid, value in sizes.items():
         page.get_by_test_id(testid).fill(str(value))
     page.get_by_test_id("seed").blur()
     page.get_by_test_id("start-button").click()
