@@ -177,6 +177,7 @@ export const STRINGS = {
   "eval.show_all": ["Show all", "すべて表示"],
   "eval.filter": ["true {label} → predicted {pred}", "正解 {label} → 予測 {pred}"],
   "eval.true": ["true", "正解"],
+  "eval.partial": ["({shown} of the {total} mistakes in this cell are among the most confident ones listed)", "（このセルの誤認識 {total} 件のうち、一覧にある自信の高い {shown} 件を表示）"],
   "eval.predicted": ["predicted", "予測"],
 
   "draw.source": ["Predict with", "推論に使うモデル"],

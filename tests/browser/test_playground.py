@@ -201,3 +201,20 @@ def test_help_opens_by_mouse_and_keyboard_and_names_the_section(page: Page) -> N
     page.get_by_test_id("help-optimizer").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("help-optimizer-text")).to_contain_text("6.1.6")
+
+
+def test_try_this_experiments_set_up_the_playground(page: Page) -> None:
+    open_playground(page)
+    page.get_by_test_id("try-diverge").click()
+    expect(page.get_by_test_id("lr-input")).to_have_value("10")
+    expect(page.get_by_test_id("optimizer-select")).to_have_value("sgd")
+    expect(page.get_by_test_id("preset-select")).to_have_value("preset:two_layer_net")
+    page.get_by_test_id("try-sigmoid").click()
+    assert layer_types(page) == ["dense", "sigmoid"] * 5 + ["dense"]
+    expect(page.get_by_test_id("model-init")).to_have_value("normal")
+    expect(page.get_by_test_id("model-init-std")).to_have_value("1")
+    expect(page.get_by_test_id("validation-message")).to_have_text("The model is valid.")
+    page.get_by_test_id("try-flatten").click()
+    expect(page.get_by_test_id("preset-edited")).to_be_visible()
+    expect(page.get_by_test_id("layer-3-error")).to_contain_text("Flatten")
+    page.errors[:] = [e for e in page.errors if "422" not in e]  # the expected spec error

@@ -36,6 +36,9 @@ export function createEvaluation(el, { classLabel }) {
     clear(gallery);
     const items = (last?.mistakes || []).filter((m) => !pick || (m.label === pick[0] && m.pred === pick[1]));
     filterNote.textContent = pick ? t("eval.filter", { label: classLabel(pick[0]), pred: classLabel(pick[1]) }) : "";
+    // The server sends only the most confident mistakes: say when a cell holds more.
+    const inCell = pick ? last?.confusion?.[pick[0]]?.[pick[1]] ?? 0 : 0;
+    if (pick && inCell > items.length) filterNote.textContent += " " + t("eval.partial", { shown: items.length, total: inCell });
     clearBtn.hidden = !pick;
     if (!items.length) gallery.append(h("p", { class: "muted", i18n: "eval.none" }, t("eval.none")));
     for (const m of items.slice(0, 48)) {
