@@ -183,7 +183,7 @@ export const STRINGS = {
   "draw.source": ["Predict with", "推論に使うモデル"],
   "draw.current_run": ["the run training now", "学習中のモデル"],
   "draw.finished_runs": ["Finished runs", "完了した学習"],
-  "draw.wait_for_weights": ["The prediction starts once the run has its first weights.", "学習が始まり最初の重みができると推論します。"],
+  "draw.wait_for_weights": ["This run has no weights yet ({status}): the prediction starts with its first step.", "この学習にはまだ重みがありません（{status}）。学習が始まると推論します。"],
   "draw.no_source": ["Start a run or choose a saved model first.", "先に学習を開始するか、保存したモデルを選んでください。"],
   "draw.canvas": ["Drawing pad: draw a digit with the mouse, a pen or a finger", "描画パッド：マウス・ペン・指で数字を描いてください"],
   "draw.clear": ["Clear", "消去"],

@@ -126,7 +126,7 @@ def test_errors_are_japanese_and_no_english_is_left(ja_page: Page, one_slot_serv
         page.mouse.move(box["x"] + 140, box["y"] + 240, steps=8)
         page.mouse.up()
         note = page.get_by_test_id("predict-note")
-        expect(note).to_contain_text("今はこの操作ができません", timeout=10_000)
+        expect(note).to_contain_text("まだ重みがありません（待機中）", timeout=10_000)
         assert japanese(note.text_content())
         expect(page.get_by_test_id("error-toast")).to_have_count(0)
         assert english_words(page) == set(), english_words(page)

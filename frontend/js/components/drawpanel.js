@@ -79,7 +79,10 @@ export function createDrawPanel(el, { classLabel }) {
     } catch (e) {
       if (e.name === "AbortError" || inflight !== mine) return;
       // No weights yet (the run is queued) is a state, not a failure: say it beside the pad.
-      if (e instanceof ApiError && e.status === 409) return setNoteText(errorText(e) + " " + t("draw.wait_for_weights"));
+      if (e instanceof ApiError && e.status === 409) {
+        const st = currentRun()?.status;
+        return src.kind === "run" && st && !isFinal(st) ? setNote("draw.wait_for_weights", { status: t(`status.${st}`) }) : setNoteText(errorText(e));
+      }
       showError(e);
     }
   }
