@@ -203,3 +203,28 @@ def test_run_table_matches_the_server_and_a_deleted_run_stays_gone(page: Page, l
     expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
     expect(page.get_by_test_id("history-item").first).to_be_visible()
     expect(page.locator(f"[data-testid=history-item][data-run='{run_id}']")).to_have_count(0)
+
+
+def test_trained_model_downloads_as_npz_and_uploads_back(page: Page, tmp_path) -> None:
+    open_playground(page)
+    settings(page, train_size=300, test_size=100, epochs=1, batch_size=50)
+    page.get_by_test_id("start-button").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed",
+                                                               timeout=60_000)
+    page.get_by_test_id("run-save-name").fill("export-me")
+    page.get_by_test_id("run-save").click()
+    link = page.get_by_test_id("run-download")
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "copy-of-export.npz"
+    info.value.save_as(path)
+    assert path.read_bytes()[:2] == b"PK"  # an .npz is a zip archive
+    page.get_by_test_id("model-upload").set_input_files(str(path))
+    expect(page.get_by_test_id("info-toast").last).to_contain_text("copy-of-export")
+    source = page.get_by_test_id("predict-source")
+    expect(source.locator("option[value='model:copy-of-export']")).to_have_count(1)
+    source.select_option("model:copy-of-export")
+    draw_seven(page)
+    expect(page.get_by_test_id("prediction-top")).to_have_text(re.compile(r"^\d$"),
+                                                              timeout=15_000)
