@@ -218,3 +218,18 @@ def test_try_this_experiments_set_up_the_playground(page: Page) -> None:
     expect(page.get_by_test_id("preset-edited")).to_be_visible()
     expect(page.get_by_test_id("layer-3-error")).to_contain_text("Flatten")
     page.errors[:] = [e for e in page.errors if "422" not in e]  # the expected spec error
+
+
+def test_time_left_and_epoch_ticks_are_formatted_for_people(page: Page) -> None:
+    open_playground(page)
+    got = page.evaluate("""async () => {
+      const rp = await import('/app/js/components/runpanel.js');
+      const acc = await import('/app/js/components/accchart.js');
+      return {eta: [59.6, 119.5, 5, 3599.7].map(rp.fmtEta),
+              few: acc.epochAxis(3), many: acc.epochAxis(60)};
+    }""")
+    assert got["eta"] == ["1:00", "2:00", "5s", "60:00"]  # never "0:60" / "14:60"
+    assert got["few"]["dtick"] == 1 and got["few"]["range"] == [0.5, 5.5]
+    # 60 epochs: Plotly picks at most ~12 round ticks instead of labelling all 60.
+    assert got["many"]["dtick"] is None and got["many"]["nticks"] == 12
+    assert got["many"]["range"] == [0.5, 60.5]

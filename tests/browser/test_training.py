@@ -211,6 +211,12 @@ def test_trained_model_downloads_as_npz_and_uploads_back(page: Page, tmp_path) -
     page.get_by_test_id("start-button").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed",
                                                                timeout=60_000)
+    with page.expect_download() as csv_info:
+        page.get_by_test_id("loss-csv").click()
+    csv = (tmp_path / "loss.csv")
+    csv_info.value.save_as(csv)
+    lines = csv.read_text().splitlines()
+    assert lines[0] == '"trace","step","loss"' and len(lines) > 3, lines[:3]
     page.get_by_test_id("run-save-name").fill("export-me")
     page.get_by_test_id("run-save").click()
     link = page.get_by_test_id("run-download")
