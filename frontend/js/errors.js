@@ -27,8 +27,10 @@ export function errorText(err) {
   if (!err) return "";
   if (typeof err === "string") return err;
   const code = err.code || "";
-  const key = `errc.${code}`;
-  const known = has(key) ? key : has(`errc.${code.split(".")[0]}`) ? `errc.${code.split(".")[0]}` : null;
+  // The code itself, a pydantic type sent bare by the job system ("greater_than"), a family
+  // ("cannot_pause" -> "cannot"), then the part before a dot.
+  const candidates = [code, `value.${code}`, code.split("_")[0], code.split(".")[0]].map((c) => `errc.${c}`);
+  const known = candidates.find(has) || null;
   if (!known) {
     if (getLang() === "ja" && err.message) return t("err.unknown", { detail: err.message, code: code || "?" });
     return err.message || String(err);
@@ -39,6 +41,8 @@ export function errorText(err) {
   if (typeof p.layer === "string" && has(`layer.${p.layer}`)) vars.layer = t(`layer.${p.layer}`);
   if (typeof p.dataset === "string" && has(`ds.${p.dataset}`)) vars.dataset = t(`ds.${p.dataset}`);
   if (typeof p.type === "string" && has(`layer.${p.type}`)) vars.type = t(`layer.${p.type}`);
+  if (typeof p.name === "string" && has(`ds.${p.name}`)) vars.name = t(`ds.${p.name}`);
+  if (typeof p.status === "string" && has(`status.${p.status}`)) vars.status = t(`status.${p.status}`);
   vars.got = p.input !== undefined ? t("err.got", { input: fmt(p.input) }) : "";
   vars.field = fieldLabel(err);
   const where = err.index != null ? t("err.where_layer", { index: err.index }) : "";

@@ -110,8 +110,9 @@ def test_errors_are_japanese_and_no_english_is_left(ja_page: Page, one_slot_serv
     assert english_words(page) == set(), english_words(page)
     page.get_by_test_id("toast-close").click()
 
-    # 3. A 409: another run holds the only training slot, ours waits in the queue, and a
-    #    digit drawn on it has no weights to be judged by yet.
+    # 3. A 409: another run holds the only training slot, ours waits in the queue (the pad
+    #    says it has no weights yet, without asking), is stopped before it ever trained, and
+    #    a digit judged by that stopped run gets the server's 409: it left no weights.
     blocker = httpx.post(f"{one_slot_server.url}/api/runs", json=LONG_RUN).json()
     try:
         page.get_by_test_id("lr-input").fill("0.1")
@@ -127,12 +128,18 @@ def test_errors_are_japanese_and_no_english_is_left(ja_page: Page, one_slot_serv
         page.mouse.up()
         note = page.get_by_test_id("predict-note")
         expect(note).to_contain_text("まだ重みがありません（待機中）", timeout=10_000)
+        page.get_by_test_id("stop-button").click()
+        expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "stopped",
+                                                                   timeout=15_000)
+        page.mouse.move(box["x"] + 100, box["y"] + 60)  # one more stroke asks the stopped run
+        page.mouse.down()
+        page.mouse.move(box["x"] + 180, box["y"] + 60, steps=4)
+        page.mouse.up()
+        # the server answers 409 no_weights_yet {status: stopped}, worded in Japanese
+        expect(note).to_contain_text("重みがありません（停止）", timeout=10_000)
         assert japanese(note.text_content())
         expect(page.get_by_test_id("error-toast")).to_have_count(0)
         assert english_words(page) == set(), english_words(page)
         screenshot(page, "ja-conflict")
-        page.get_by_test_id("stop-button").click()
-        expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "stopped",
-                                                                   timeout=15_000)
     finally:
         httpx.post(f"{one_slot_server.url}/api/runs/{blocker['id']}/stop")

@@ -57,12 +57,13 @@ def test_pydantic_errors_map_type_and_ctx(client) -> None:
 
 def test_conflicts_and_not_found_have_codes(client) -> None:
     err = error(client.get("/api/runs/999999"))
-    assert err["code"] == "not_found" and err["params"] == {"what": "run", "key": 999999}
+    assert err["code"] == "not_found" and err["params"]["id"] == 999999
     run = client.post("/api/runs", json=TINY_RUN).json()
     wait_for(client, run["id"], {"completed"})
-    err = error(client.post(f"/api/runs/{run['id']}/pause"))
-    assert err["code"].startswith("conflict") and client.post(
-        f"/api/runs/{run['id']}/pause").status_code == 409
+    resp = client.post(f"/api/runs/{run['id']}/pause")
+    err = error(resp)
+    assert resp.status_code == 409 and err["code"].startswith("cannot_")
+    assert err["params"]["status"] == "completed"
 
 
 def test_softmax_before_softmax_with_loss_is_warned_about(client) -> None:

@@ -29,6 +29,7 @@ export function createDrawPanel(el, { classLabel }) {
   let noteKey = null;
   let noteVars = {};
   let judged = 0; // how many predictions the current drawing has had
+  let trained = false; // the current run has sent a loss point, so its weights exist
 
   function setNote(key, vars = {}) {
     noteKey = key;
@@ -67,6 +68,12 @@ export function createDrawPanel(el, { classLabel }) {
     if (pad.isBlank()) return;
     const src = selected();
     if (!src) return setNote("draw.no_source");
+    const cur = currentRun();
+    // A queued or just-started run has no weights yet: wait for its first loss point (the
+    // re-judging below then asks) instead of collecting 409s from the server.
+    if (source.value === "current" && cur && !trained && !isFinal(cur.status)) {
+      return setNote("draw.wait_for_weights", { status: t(`status.${cur.status}`) });
+    }
     inflight?.abort(); // only the newest drawing matters
     const mine = new AbortController();
     inflight = mine;
@@ -79,10 +86,8 @@ export function createDrawPanel(el, { classLabel }) {
     } catch (e) {
       if (e.name === "AbortError" || inflight !== mine) return;
       // No weights yet (the run is queued) is a state, not a failure: say it beside the pad.
-      if (e instanceof ApiError && e.status === 409) {
-        const st = currentRun()?.status;
-        return src.kind === "run" && st && !isFinal(st) ? setNote("draw.wait_for_weights", { status: t(`status.${st}`) }) : setNoteText(errorText(e));
-      }
+      // A source without weights (a run stopped before it trained) is said beside the pad.
+      if (e instanceof ApiError && e.status === 409) return setNoteText(errorText(e));
       showError(e);
     }
   }
@@ -96,7 +101,8 @@ export function createDrawPanel(el, { classLabel }) {
   source.addEventListener("change", later);
 
   const followsCurrent = () => source.value === "current" && !pad.isBlank();
-  bus.on("run:steps", () => { if (followsCurrent()) rejudge(); });
+  bus.on("run:new", () => { trained = false; });
+  bus.on("run:steps", () => { trained = true; if (followsCurrent()) rejudge(); });
   bus.on("run:ended", () => { if (followsCurrent()) rejudge(); });
   bus.on("run:state", (r) => { if (r.status === "running" && followsCurrent()) rejudge(); });
 

@@ -200,12 +200,15 @@ export async function mountPlayground(root) {
   // not push one, so the confusion matrix appears either way.
   let evalTimer = null;
   let runId = null;
-  const fetchEval = async () => {
-    if (!runId) return;
+  // Bound to the run whose epoch ended: a timer left from the previous run must not ask the
+  // next one (which may have no weights yet), and a late answer must not show on it.
+  const fetchEval = (id) => async () => {
+    if (!id || id !== runId) return;
     try {
-      evaluation.update(await api.evaluate(runId));
+      const ev = await api.evaluate(id);
+      if (id === runId) evaluation.update(ev);
     } catch (e) {
-      showError(e);
+      if (id === runId) showError(e);
     }
   };
   // Ask for the first conv layer's filters as soon as the run trains: that is "before training".
@@ -218,13 +221,13 @@ export async function mountPlayground(root) {
     const conv = runLayers.findIndex((l) => l.type === "conv2d");
     if (conv >= 0) send({ type: "filters", layer: conv });
   });
-  bus.on("run:new", (r) => { runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(r.id); accChart.reset(r.id); hist.reset(); filters.reset(); evaluation.reset(); });
+  bus.on("run:new", (r) => { clearTimeout(evalTimer); runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(r.id); accChart.reset(r.id); hist.reset(); filters.reset(); evaluation.reset(); });
   bus.on("run:new", (r) => (isToy(r.config?.dataset) ? boundary.start(r.id) : boundary.reset()));
   bus.on("run:steps", () => boundary.refresh());
   bus.on("run:ended", () => boundary.refresh(true));
   bus.on("run:steps", (pts) => lossChart.addPoints(pts));
   bus.on("run:epoch", () => boundary.refresh(true));
-  bus.on("run:epoch", (e) => { accChart.addEpoch(e); clearTimeout(evalTimer); evalTimer = setTimeout(fetchEval, 1500); });
+  bus.on("run:epoch", (e) => { accChart.addEpoch(e); clearTimeout(evalTimer); evalTimer = setTimeout(fetchEval(runId), 1500); });
   bus.on("run:activations", (d) => hist.update(d));
   bus.on("run:filters", (d) => filters.update(d));
   bus.on("run:evaluation", (d) => { clearTimeout(evalTimer); evaluation.update(d); });
