@@ -216,7 +216,9 @@ def test_trained_model_downloads_as_npz_and_uploads_back(page: Page, tmp_path) -
     csv = (tmp_path / "loss.csv")
     csv_info.value.save_as(csv)
     lines = csv.read_text().splitlines()
-    assert lines[0] == '"trace","step","loss"' and len(lines) > 3, lines[:3]
+    assert lines[0] == '"trace","step","loss"', lines[:3]
+    # one row per point the chart holds (the socket may coalesce steps into fewer points)
+    assert len(lines) - 1 == int(page.get_by_test_id("loss-point-count").text_content()) > 0
     page.get_by_test_id("run-save-name").fill("export-me")
     page.get_by_test_id("run-save").click()
     link = page.get_by_test_id("run-download")

@@ -2,7 +2,7 @@
 // the normal one (the book's std 0.01 vs 1 experiment, 6.2.2). Its value is a name, a
 // {"name": "normal", "std": σ} object, or null (the empty choice).
 import { h, clear } from "../dom.js";
-import { t, has, onLangChange } from "../i18n.js";
+import { t, has } from "../i18n.js";
 
 let INITS = ["normal", "xavier_normal", "xavier_uniform", "he", "lecun", "zeros"];
 export function setInitNames(names) { if (names?.length) INITS = names; }
@@ -18,7 +18,10 @@ export function initSelect({ testid, emptyKey, value = null, onChange }) {
   function fill() {
     const keep = sel.value;
     clear(sel);
-    sel.append(h("option", { value: "" }, t(emptyKey)), ...INITS.map((n) => h("option", { value: n }, initLabel(n))));
+    // data-i18n on the options: the page relabels them when the language changes (no
+    // listener per select, which would outlive the layer cards re-rendered on every edit).
+    sel.append(h("option", { value: "", i18n: emptyKey }, t(emptyKey)),
+      ...INITS.map((n) => h("option", { value: n, i18n: has(`optinit.${n}`) ? `optinit.${n}` : null }, initLabel(n))));
     sel.value = keep;
   }
   function get() {
@@ -36,6 +39,5 @@ export function initSelect({ testid, emptyKey, value = null, onChange }) {
   set(value);
   sel.addEventListener("change", () => { stdBox.hidden = sel.value !== "normal"; onChange(get()); });
   std.addEventListener("input", () => onChange(get()));
-  onLangChange(fill);
   return { el, get, set };
 }
