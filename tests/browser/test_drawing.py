@@ -144,6 +144,9 @@ def test_ten_digits_by_touch_on_a_tablet(browser, live_server) -> None:
         assert moved["epochs"] >= 1, moved
         assert moved["dx"] <= 1 and moved["dy"] <= 1, f"the pad moved: {moved}"
         expect(page.get_by_test_id("error-toast")).to_have_count(0)
+        widths = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], f"the tablet page scrolls sideways: {widths}"
         screenshot(page, "drawing-touch-tablet")
         page.get_by_test_id("stop-button").click()
     finally:
