@@ -137,7 +137,7 @@ export const STRINGS = {
   "status.diverged": ["diverged (loss became NaN/∞)", "発散（損失が NaN/∞）"],
   "status.interrupted": ["interrupted (server restarted)", "中断（サーバー再起動）"],
 
-  "chart.loss": ["Loss per step (損失関数)", "損失関数の値（ステップごと）"],
+  "chart.loss": ["Loss per step (損失関数)", "損失関数の値"],
   "chart.loss_axis": ["loss", "損失"],
   "chart.log_scale": ["log scale", "対数目盛"],
   "chart.step": ["step", "ステップ"],
