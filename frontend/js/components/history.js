@@ -122,7 +122,7 @@ export function createHistory(el, { lossChart, accChart, presetTitle }) {
     for (const [r, v] of rows) {
       const box = h("input", { type: "checkbox", checked: shown.has(r.id), disabled: r.id === currentId, testid: `history-overlay-${r.id}`, "aria-label": t("runs.compare_run", { id: r.id }) });
       box.addEventListener("change", () => toggle(r, box.checked));
-      const del = h("button", { type: "button", class: "icon-btn", testid: `run-delete-${r.id}`, "aria-label": t("runs.delete_run", { id: r.id }), title: t("runs.delete_run", { id: r.id }) }, "🗑");
+      const del = h("button", { type: "button", class: "icon-btn", testid: `run-delete-${r.id}`, "aria-label": t("runs.delete_run", { id: r.id }), title: t("runs.delete_run", { id: r.id }) }, "✕");
       del.addEventListener("click", () => {
         if (armed !== del) {
           armed?.classList.remove("armed");
@@ -134,7 +134,7 @@ export function createHistory(el, { lossChart, accChart, presetTitle }) {
         armed = null;
         remove(r);
       });
-      del.addEventListener("blur", () => { if (armed === del) { armed = null; del.classList.remove("armed"); del.textContent = "🗑"; } });
+      del.addEventListener("blur", () => { if (armed === del) { armed = null; del.classList.remove("armed"); del.textContent = "✕"; } });
       const st = `status.${v.status}`;
       body.append(h("tr", { testid: "history-item", "data-run": r.id, class: r.id === currentId ? "current" : null },
         h("td", {}, h("span", { class: "swatch", style: { background: runColor(r.id) } }), box),
