@@ -1,0 +1,110 @@
+"""How many OpenBLAS threads a matrix product gets.
+
+NumPy's OpenBLAS splits every large enough GEMM over all cores.  That pays on an idle
+machine (a batch-100 conv GEMM: 127 GFLOP/s on 2 threads vs 65 on 1) and is disastrous on
+a shared, loaded one, where every GEMM waits for its worker thread to get a busy core.
+Measured on the 2-core box at load ~13: a DeepConvNet training step took 2679 ms (median)
+with 2 OpenBLAS threads and 724 ms with 1; predict() of one image 88 ms and 5.7 ms.  Two
+rules follow:
+
+* ``one_thread_if_small``: products below ``SMALL_GEMM`` multiply-adds (every single-image
+  conv) always run on the calling thread; waking a second thread costs more than it saves.
+* ``ThreadChoice``: a repeated block (one layer's training GEMMs) is timed with 1 thread and
+  with all of them, keeps the faster, and re-tries the other one every ``explore_every``
+  calls, so it follows the machine's load as other jobs come and go.
+
+The thread count is switched through threadpoolctl when it is installed; without it both
+do nothing and OpenBLAS keeps its own choice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# M*N*K below which a GEMM runs single-threaded: above every single-image conv of the
+# book's nets (<= 2.4e6) and below every batch-100 training GEMM (>= 1.1e7).
+SMALL_GEMM = 1 << 23
+
+_controllers: list[Any] | None = None
+_max_threads = 1
+
+
+def _blas_controllers() -> list[Any]:
+    global _controllers, _max_threads
+    if _controllers is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _controllers = []
+        else:
+            _controllers = [
+                c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"
+            ]
+            _max_threads = max([1, *(c.get_num_threads() for c in _controllers)])
+    return _controllers
+
+
+def max_threads() -> int:
+    """OpenBLAS's thread count when first asked (its start-up choice: cores or
+    OPENBLAS_NUM_THREADS), the most a ThreadChoice uses."""
+    _blas_controllers()
+    return _max_threads
+
+
+@contextmanager
+def one_thread_if_small(multiply_adds: int) -> Iterator[None]:
+    """Run the block's BLAS calls on one thread when the work is below SMALL_GEMM."""
+    libs = _blas_controllers() if multiply_adds < SMALL_GEMM else []
+    before = [lib.get_num_threads() for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, n in zip(libs, before, strict=True):
+            lib.set_num_threads(n)
+
+
+class ThreadChoice:
+    """Times a repeated block under 1 thread and under the default count; runs the faster.
+
+    Each option keeps an exponential moving average of its wall time (weight ``alpha`` for
+    the newest call); an option not yet timed is tried first."""
+
+    def __init__(self, explore_every: int = 50, alpha: float = 0.3) -> None:
+        self.explore_every = explore_every
+        self.alpha = alpha
+        self.seconds: dict[int, float] = {}
+        self.calls = 0
+
+    def _pick(self, options: list[int]) -> int:
+        if options[0] == options[1]:
+            return options[0]
+        untimed = [n for n in options if n not in self.seconds]
+        if untimed:
+            return untimed[0]
+        best = min(options, key=self.seconds.__getitem__)
+        if self.calls % self.explore_every == 0:
+            return next(n for n in options if n != best)
+        return best
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        libs = _blas_controllers()
+        if not libs:
+            yield
+            return
+        self.calls += 1
+        n = self._pick([1, max_threads()])
+        for lib in libs:
+            lib.set_num_threads(n)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            old = self.seconds.get(n)
+            self.seconds[n] = elapsed if old is None else old + self.alpha * (elapsed - old)
