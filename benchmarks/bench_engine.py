@@ -8,8 +8,7 @@ figure is the median per-step wall time after warm-up; the verdict compares ours
 the targets of issue 14.  The book's own NumPy code (loaded by path, see _book_nets.py) is
 timed in the same rounds and printed as book / ours.  Then single-image inference (what the
 draw pad calls) ours vs torch.  ``--profile`` adds where our step spends its time, per layer
-(forward and backward), loss and optimizer; ``--reference-conv`` times the plain im2col
-convolution instead of the fast paths.
+(forward and backward), loss and optimizer.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nnplayground.engine import OPTIMIZERS, PRESETS, Sequential
+from nnplayground.engine import OPTIMIZERS, PRESETS, Sequential, blas
 from nnplayground.engine.data import load_mnist
 from nnplayground.engine.data import mnist as mnist_module
 
@@ -42,12 +41,8 @@ def preset(name: str) -> dict[str, Any]:
 
 
 def build(spec: dict[str, Any], optimizer: dict[str, Any] | None = None, seed: int = 0,
-          loss: str = "softmax_cross_entropy", weight_decay: float = 0.0,
-          conv_algorithm: str = "auto") -> Sequential:
+          loss: str = "softmax_cross_entropy", weight_decay: float = 0.0) -> Sequential:
     model = Sequential.from_config(spec, rng=np.random.default_rng(seed))
-    for layer in model.layers:
-        if hasattr(layer, "algorithm"):  # Conv2D: "auto" (fast paths) or "im2col"
-            layer.algorithm = conv_algorithm
     config = dict(optimizer or {"name": "adam", "lr": 1e-3})
     if weight_decay:
         config["weight_decay"] = weight_decay
@@ -116,10 +111,11 @@ def mnist_load_times() -> tuple[float, float]:
 
 
 def bench_net(name: str, x: np.ndarray, y: np.ndarray, args: argparse.Namespace,
-              use_torch: bool, use_book: bool) -> dict[str, list[float]]:
-    """Per-step times in ms: {"ours", "torch", "book"} (the last two only when asked)."""
+              use_torch: bool, use_book: bool) -> tuple[dict[str, list[float]], list[int]]:
+    """Per-step times in ms: {"ours", "torch", "book"} (the last two only when asked), and
+    the OpenBLAS thread count each of our convs settled on (blas.ThreadChoice)."""
     spec = preset(name)["spec"]
-    model = build(spec, conv_algorithm=args.conv)
+    model = build(spec)
     ours = Batches(shaped(x, spec), y)
     steps: dict[str, Callable[[], Any]] = {"ours": lambda: model.train_step(*ours.next())}
     if use_torch:
@@ -133,7 +129,12 @@ def bench_net(name: str, x: np.ndarray, y: np.ndarray, args: argparse.Namespace,
         from _book_nets import book_step
         book = book_step(name)
         pages = Batches(shaped(x, spec), y)
-        steps["book"] = lambda: book(*pages.next())
+
+        def book_with_default_threads() -> None:
+            blas.reset()  # the book's code runs with NumPy's own BLAS threads, as published
+            book(*pages.next())
+
+        steps["book"] = book_with_default_threads
     for fn in steps.values():
         timed_ms(fn, args.warmup)
     times: dict[str, list[float]] = {k: [] for k in steps}
@@ -142,7 +143,10 @@ def bench_net(name: str, x: np.ndarray, y: np.ndarray, args: argparse.Namespace,
         for key, fn in steps.items():
             # The book's float64 code is 5-50x slower: fewer of its steps keep the run short.
             times[key] += timed_ms(fn, max(2, per_round // 6) if key == "book" else per_round)
-    return times
+    chosen = [min(layer.forward_threads.seconds, key=layer.forward_threads.seconds.get)
+              for layer in model.layers if getattr(layer, "forward_threads", None)
+              and layer.forward_threads.seconds]
+    return times, chosen
 
 
 def bench_inference(name: str, x: np.ndarray, calls: int, rounds: int,
@@ -192,15 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-torch", action="store_true", help="time our engine only")
     parser.add_argument("--no-book", action="store_true", help="skip the book's own code")
     parser.add_argument("--inference-calls", type=int, default=300)
-    parser.add_argument("--conv", default="auto", choices=["auto", "im2col"],
-                        help="Conv2D algorithm: fast paths (auto) or the plain im2col")
     parser.add_argument("--profile", action="store_true", help="per-layer time breakdown")
     parser.add_argument("--cprofile", action="store_true", help="top functions by own time")
     args = parser.parse_args(argv)
 
     for line in environment():
         print(line)
-    print(f"Conv2D algorithm: {args.conv}")
     use_torch = not args.no_torch
     if use_torch:
         try:
@@ -228,13 +229,18 @@ def main(argv: list[str] | None = None) -> int:
     print("(min = best step: less disturbed by other processes on a shared machine)")
     print(f"{'net':<16} {'ours ms':>8} {'torch ms':>9} {'ratio':>6} {'min ours':>9} "
           f"{'min torch':>9} {'ratio':>6} {'target':>6}  verdict (median ratio)")
-    book_rows = []
+    book_rows, thread_rows = [], []
     for name in args.nets:
-        times = bench_net(name, x, y, args, use_torch, use_book)
+        times, chosen = bench_net(name, x, y, args, use_torch, use_book)
         print(ratio_row(name, times, TARGETS[name]), flush=True)
+        if chosen:
+            thread_rows.append(f"  {name}: {chosen}")
         if "book" in times:
             book_rows.append((name, statistics.median(times["book"]),
                               statistics.median(times["ours"])))
+    if thread_rows:
+        print("OpenBLAS threads our convs' training forward chose (blas.ThreadChoice):")
+        print("\n".join(thread_rows))
     if book_rows:
         print("\nthe book's own code (float64, its Adam), same rounds:")
         for name, book, ours in book_rows:

@@ -11,7 +11,10 @@ rules follow:
   conv) always run on the calling thread; waking a second thread costs more than it saves.
 * ``ThreadChoice``: a repeated block (one layer's training GEMMs) is timed with 1 thread and
   with all of them, keeps the faster, and re-tries the other one every ``explore_every``
-  calls, so it follows the machine's load as other jobs come and go.
+  calls, so it follows the machine's load as other jobs come and go.  It leaves its choice
+  in place after the block, so the Dense layers and the loss that follow run under it too:
+  restoring 2 threads after every conv left those GEMMs to collapse under load (measured
+  at load ~12: 1136 ms median per DeepConvNet step, vs 336 ms with 1 thread throughout).
 
 The thread count is switched through threadpoolctl when it is installed; without it both
 do nothing and OpenBLAS keeps its own choice.
@@ -52,6 +55,12 @@ def max_threads() -> int:
     OPENBLAS_NUM_THREADS), the most a ThreadChoice uses."""
     _blas_controllers()
     return _max_threads
+
+
+def reset() -> None:
+    """Give OpenBLAS back its start-up thread count (a ThreadChoice leaves its own)."""
+    for lib in _blas_controllers():
+        lib.set_num_threads(_max_threads)
 
 
 @contextmanager
