@@ -34,6 +34,7 @@ def fake_blas(monkeypatch):
     lib = FakeBlas(2)
     monkeypatch.setattr(blas, "_controllers", [lib])
     monkeypatch.setattr(blas, "_max_threads", 2)
+    monkeypatch.setattr(blas, "_current", 2)
     return lib
 
 
@@ -93,8 +94,7 @@ def test_without_threadpoolctl_nothing_is_switched(monkeypatch) -> None:
 @pytest.fixture
 def restore_threads():
     yield
-    for lib in blas._blas_controllers():
-        lib.set_num_threads(blas.max_threads())
+    blas.reset()
 
 
 def test_thread_count_does_not_change_a_conv(restore_threads) -> None:
