@@ -113,7 +113,7 @@ def mnist_load_times() -> tuple[float, float]:
 def bench_net(name: str, x: np.ndarray, y: np.ndarray, args: argparse.Namespace,
               use_torch: bool, use_book: bool) -> tuple[dict[str, list[float]], list[int]]:
     """Per-step times in ms: {"ours", "torch", "book"} (the last two only when asked), and
-    the OpenBLAS thread count each of our convs settled on (blas.ThreadChoice)."""
+    the OpenBLAS thread count each of our Conv2D/Dense layers settled on (blas.ThreadChoice)."""
     spec = preset(name)["spec"]
     model = build(spec)
     ours = Batches(shaped(x, spec), y)
@@ -239,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             book_rows.append((name, statistics.median(times["book"]),
                               statistics.median(times["ours"])))
     if thread_rows:
-        print("OpenBLAS threads our convs' training forward chose (blas.ThreadChoice):")
+        print("OpenBLAS threads our Conv2D/Dense layers' training forward chose "
+              "(blas.ThreadChoice):")
         print("\n".join(thread_rows))
     if book_rows:
         print("\nthe book's own code (float64, its Adam), same rounds:")

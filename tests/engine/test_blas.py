@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnplayground.engine import blas
-from nnplayground.engine.layers import Conv2D
+from nnplayground.engine.layers import Conv2D, Dense
 
 from .layers import build
 
@@ -97,26 +97,33 @@ def restore_threads():
     blas.reset()
 
 
-def test_thread_count_does_not_change_a_conv(restore_threads) -> None:
+LAYER_CASES = {
+    "conv": (lambda: Conv2D(8, 3, padding=1), (4, 12, 12), (8, 12, 12)),
+    "dense": (lambda: Dense(40), (300,), (40,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_thread_count_does_not_change_a_layer(case, restore_threads) -> None:
     """Training GEMMs forced onto 1 thread and onto all: the same numbers (float32)."""
     pytest.importorskip("threadpoolctl")
     if blas.max_threads() < 2:
         pytest.skip("OpenBLAS runs one thread here: nothing to compare")
+    make, in_shape, out_shape = LAYER_CASES[case]
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((16, 4, 12, 12)).astype(np.float32)
-    g = rng.standard_normal((16, 8, 12, 12)).astype(np.float32)
+    x = rng.standard_normal((64, *in_shape)).astype(np.float32)
+    g = rng.standard_normal((64, *out_shape)).astype(np.float32)
     results = []
     for threads in (1, blas.max_threads()):
-        (conv,) = build([Conv2D(8, 3, padding=1)], (4, 12, 12), np.float32)
-        seen = []
-        for choice in (conv.forward_threads, conv.backward_threads):
+        (layer,) = build([make()], in_shape, np.float32)
+        for choice in (layer.forward_threads, layer.backward_threads):
             choice._pick = lambda options, n=threads: n
-
-        y = conv.forward(x, True)
+        seen = []
+        y = layer.forward(x, True)
         seen.append(blas._blas_controllers()[0].get_num_threads())
-        dx = conv.backward(g)
+        dx = layer.backward(g)
         seen.append(blas._blas_controllers()[0].get_num_threads())
         assert seen == [threads, threads]
-        results.append((y.copy(), dx.copy(), conv.W.grad.copy(), conv.b.grad.copy()))
+        results.append((y.copy(), dx.copy(), layer.W.grad.copy(), layer.b.grad.copy()))
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
