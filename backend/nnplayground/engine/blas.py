@@ -9,11 +9,11 @@ rules follow:
 
 * ``one_thread_if_small``: products below ``SMALL_GEMM`` multiply-adds (every single-image
   conv) always run on the calling thread; waking a second thread costs more than it saves.
-* ``ThreadChoice``: a repeated block (one Conv2D's or Dense's training GEMMs) is timed with 1 thread and
-  with all of them, keeps the faster, and re-tries the other one every ``explore_every``
-  calls, so it follows the machine's load as other jobs come and go.  It leaves its choice
-  in place after the block, so the BLAS calls that follow (loss, optimizer) run under it
-  too: restoring 2 threads after every conv, before Dense had its own choice, left the
+* ``ThreadChoice``: a repeated block (one Conv2D's or Dense's training GEMMs) is timed with
+  1 thread and with all of them, keeps the faster, and re-tries the other one every
+  ``explore_every`` calls, so it follows the machine's load as other jobs come and go.
+  It leaves its choice in place after the block, so the BLAS calls that follow run under
+  it too: restoring 2 threads after every conv, before Dense had its own choice, left the
   Dense GEMMs to collapse under load (measured at load ~12: 1136 ms median per
   DeepConvNet step, vs 336 ms with 1 thread throughout).
 
