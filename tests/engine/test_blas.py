@@ -1,5 +1,6 @@
 """blas.py: the OpenBLAS thread policy.  A fake library and a fake clock make the choice
-deterministic; a real run checks that the thread count never changes a conv's numbers."""
+deterministic; real runs check that the ctypes binding really switches NumPy's OpenBLAS and
+that the thread count never changes a layer's numbers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .layers import build
 
 
 class FakeBlas:
-    """Stands in for a threadpoolctl controller: remembers the thread count it was given."""
+    """Stands in for blas.OpenBLAS: remembers the thread count it was given."""
 
     user_api = "blas"
 
@@ -83,7 +84,7 @@ def test_one_thread_if_small_only_for_small_products(fake_blas) -> None:
     assert fake_blas.history == [1, 2]
 
 
-def test_without_threadpoolctl_nothing_is_switched(monkeypatch) -> None:
+def test_without_openblas_nothing_is_switched(monkeypatch) -> None:
     monkeypatch.setattr(blas, "_controllers", [])
     choice = blas.ThreadChoice()
     with choice.run(), blas.one_thread_if_small(1):
@@ -97,6 +98,17 @@ def restore_threads():
     blas.reset()
 
 
+def test_ctypes_binding_agrees_with_threadpoolctl(restore_threads) -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    libs = blas._blas_controllers()
+    assert libs, "NumPy's OpenBLAS was not found in /proc/self/maps"
+    for n in (1, blas.max_threads()):
+        libs[0].set_num_threads(n)
+        seen = [p["num_threads"] for p in threadpoolctl.threadpool_info()
+                if p["internal_api"] == "openblas"]
+        assert seen == [n]
+
+
 LAYER_CASES = {
     "conv": (lambda: Conv2D(8, 3, padding=1), (4, 12, 12), (8, 12, 12)),
     "dense": (lambda: Dense(40), (300,), (40,)),
@@ -106,7 +118,6 @@ LAYER_CASES = {
 @pytest.mark.parametrize("case", sorted(LAYER_CASES))
 def test_thread_count_does_not_change_a_layer(case, restore_threads) -> None:
     """Training GEMMs forced onto 1 thread and onto all: the same numbers (float32)."""
-    pytest.importorskip("threadpoolctl")
     if blas.max_threads() < 2:
         pytest.skip("OpenBLAS runs one thread here: nothing to compare")
     make, in_shape, out_shape = LAYER_CASES[case]

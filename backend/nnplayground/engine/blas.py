@@ -17,12 +17,15 @@ rules follow:
   Dense GEMMs to collapse under load (measured at load ~12: 1136 ms median per
   DeepConvNet step, vs 336 ms with 1 thread throughout).
 
-The thread count is switched through threadpoolctl when it is installed; without it both
-do nothing and OpenBLAS keeps its own choice.
+The thread count is switched by calling NumPy's own OpenBLAS through ctypes (the engine
+needs only numpy and the standard library): the library is found among the files this
+process has mapped (/proc/self/maps, Linux).  Where it is not found (another BLAS, another
+OS) both rules do nothing and OpenBLAS keeps its own choice.
 """
 
 from __future__ import annotations
 
+import ctypes
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,25 +37,63 @@ SMALL_GEMM = 1 << 23
 
 _controllers: list[Any] | None = None
 _max_threads = 1
-# The count this module last set.  Tracking it skips redundant switches: threadpoolctl's
-# getter/setter cost ~5 us each idle (52 us measured under load), per conv call.
+# The count this module last set.  Tracking it skips redundant switches (each one is a call
+# into OpenBLAS; a set/reset pair through threadpoolctl measured 84 us under load).
 _current = 1
+
+
+class OpenBLAS:
+    """NumPy's OpenBLAS library: get_num_threads() / set_num_threads(n)."""
+
+    def __init__(self, path: str) -> None:
+        lib = ctypes.CDLL(path)  # already loaded by NumPy: this only looks up its handle
+        # Wheels rename the symbols: scipy_openblas_..64_ in NumPy 2, openblas_... in others.
+        names = [(p, q) for p in ("scipy_", "") for q in ("64_", "")]
+        prefix, suffix = next(
+            (p, q) for p, q in names if hasattr(lib, f"{p}openblas_set_num_threads{q}")
+        )
+        self._get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")
+        self._get.restype = ctypes.c_int
+        self._set = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}")
+        self._set.argtypes = [ctypes.c_int]
+
+    def get_num_threads(self) -> int:
+        return int(self._get())
+
+    def set_num_threads(self, n: int) -> None:
+        self._set(n)
+
+
+def _find_openblas() -> list[Any]:
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return []
+    for path in sorted(p for p in paths if ".so" in p):
+        try:
+            return [OpenBLAS(path)]
+        except (OSError, StopIteration):
+            continue
+    return []
 
 
 def _blas_controllers() -> list[Any]:
     global _controllers, _max_threads, _current
     if _controllers is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _controllers = []
-        else:
-            _controllers = [
-                c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"
-            ]
-            _max_threads = max([1, *(c.get_num_threads() for c in _controllers)])
-            _current = _max_threads
+        import numpy  # noqa: F401  (OpenBLAS is mapped once NumPy's core is loaded)
+
+        _controllers = _find_openblas()
+        _max_threads = max([1, *(c.get_num_threads() for c in _controllers)])
+        _current = _max_threads
     return _controllers
+
+
+def max_threads() -> int:
+    """OpenBLAS's thread count when first asked (its start-up choice: cores or
+    OPENBLAS_NUM_THREADS), the most a ThreadChoice uses."""
+    _blas_controllers()
+    return _max_threads
 
 
 def _set(n: int) -> None:
@@ -61,13 +102,6 @@ def _set(n: int) -> None:
         for lib in _blas_controllers():
             lib.set_num_threads(n)
         _current = n
-
-
-def max_threads() -> int:
-    """OpenBLAS's thread count when first asked (its start-up choice: cores or
-    OPENBLAS_NUM_THREADS), the most a ThreadChoice uses."""
-    _blas_controllers()
-    return _max_threads
 
 
 def reset() -> None:
