@@ -82,3 +82,17 @@ def test_two_layer_net_learns_mnist_quickly() -> None:
     model.fit(x[:2000], y[:2000], epochs=2, batch_size=10)
     result = model.evaluate(xt[:1000], yt[:1000], return_dict=True)
     assert result["accuracy"] > 0.80, result
+
+
+def test_deep_conv_net_schedule_and_its_departure_are_stated() -> None:
+    preset = get_preset("deep_conv_net")
+    training = preset["training"]
+    assert training["optimizer"] == {"name": "adam", "lr": 0.002}
+    assert training["lr_decay"] == 0.75 and training["batch_size"] == 100
+    assert training["epochs"] == 8
+    # the learning rate of the last epoch: 0.002 * 0.75**7
+    last_lr = 0.002 * training["lr_decay"] ** (training["epochs"] - 1)
+    assert last_lr == pytest.approx(2.67e-4, rel=1e-3)
+    # both languages say what departs from the book (its constant Adam 0.001, 20 epochs)
+    assert "0.001" in preset["description"] and "20" in preset["description"]
+    assert "0.001" in preset["ja"]["description"] and "20" in preset["ja"]["description"]

@@ -1,0 +1,162 @@
+"""How many OpenBLAS threads a matrix product gets.
+
+NumPy's OpenBLAS splits every large enough GEMM over all cores.  That pays on an idle
+machine (a batch-100 conv GEMM: 127 GFLOP/s on 2 threads vs 65 on 1) and is disastrous on
+a shared, loaded one, where every GEMM waits for its worker thread to get a busy core.
+Measured on the 2-core box at load ~13: a DeepConvNet training step took 2679 ms (median)
+with 2 OpenBLAS threads and 724 ms with 1; predict() of one image 88 ms and 5.7 ms.  Two
+rules follow:
+
+* ``one_thread_if_small``: products below ``SMALL_GEMM`` multiply-adds (every single-image
+  conv) always run on the calling thread; waking a second thread costs more than it saves.
+* ``ThreadChoice``: a repeated block (one Conv2D's or Dense's training GEMMs) is timed with
+  1 thread and with all of them, keeps the faster, and re-tries the other one every
+  ``explore_every`` calls, so it follows the machine's load as other jobs come and go.
+  It leaves its choice in place after the block, so the BLAS calls that follow run under
+  it too: restoring 2 threads after every conv, before Dense had its own choice, left the
+  Dense GEMMs to collapse under load (measured at load ~12: 1136 ms median per
+  DeepConvNet step, vs 336 ms with 1 thread throughout).
+
+The thread count is switched by calling NumPy's own OpenBLAS through ctypes (the engine
+needs only numpy and the standard library): the library is found among the files this
+process has mapped (/proc/self/maps, Linux).  Where it is not found (another BLAS, another
+OS) both rules do nothing and OpenBLAS keeps its own choice.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# M*N*K below which a GEMM runs single-threaded: above every single-image conv of the
+# book's nets (<= 2.4e6) and below every batch-100 training GEMM (>= 1.1e7).
+SMALL_GEMM = 1 << 23
+
+_controllers: list[Any] | None = None
+_max_threads = 1
+# The count this module last set.  Tracking it skips redundant switches (each one is a call
+# into OpenBLAS; a set/reset pair through threadpoolctl measured 84 us under load).
+_current = 1
+
+
+class OpenBLAS:
+    """NumPy's OpenBLAS library: get_num_threads() / set_num_threads(n)."""
+
+    def __init__(self, path: str) -> None:
+        lib = ctypes.CDLL(path)  # already loaded by NumPy: this only looks up its handle
+        # Wheels rename the symbols: scipy_openblas_..64_ in NumPy 2, openblas_... in others.
+        names = [(p, q) for p in ("scipy_", "") for q in ("64_", "")]
+        prefix, suffix = next(
+            (p, q) for p, q in names if hasattr(lib, f"{p}openblas_set_num_threads{q}")
+        )
+        self._get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")
+        self._get.restype = ctypes.c_int
+        self._set = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}")
+        self._set.argtypes = [ctypes.c_int]
+
+    def get_num_threads(self) -> int:
+        return int(self._get())
+
+    def set_num_threads(self, n: int) -> None:
+        self._set(n)
+
+
+def _find_openblas() -> list[Any]:
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return []
+    for path in sorted(p for p in paths if ".so" in p):
+        try:
+            return [OpenBLAS(path)]
+        except (OSError, StopIteration):
+            continue
+    return []
+
+
+def _blas_controllers() -> list[Any]:
+    global _controllers, _max_threads, _current
+    if _controllers is None:
+        import numpy  # noqa: F401  (OpenBLAS is mapped once NumPy's core is loaded)
+
+        _controllers = _find_openblas()
+        _max_threads = max([1, *(c.get_num_threads() for c in _controllers)])
+        _current = _max_threads
+    return _controllers
+
+
+def max_threads() -> int:
+    """OpenBLAS's thread count when first asked (its start-up choice: cores or
+    OPENBLAS_NUM_THREADS), the most a ThreadChoice uses."""
+    _blas_controllers()
+    return _max_threads
+
+
+def _set(n: int) -> None:
+    global _current
+    if n != _current:
+        for lib in _blas_controllers():
+            lib.set_num_threads(n)
+        _current = n
+
+
+def reset() -> None:
+    """Give OpenBLAS back its start-up thread count (a ThreadChoice leaves its own)."""
+    _blas_controllers()
+    _set(_max_threads)
+
+
+@contextmanager
+def one_thread_if_small(multiply_adds: int) -> Iterator[None]:
+    """Run the block's BLAS calls on one thread when the work is below SMALL_GEMM."""
+    if multiply_adds >= SMALL_GEMM or not _blas_controllers():
+        yield
+        return
+    before = _current
+    _set(1)
+    try:
+        yield
+    finally:
+        _set(before)
+
+
+class ThreadChoice:
+    """Times a repeated block under 1 thread and under the default count; runs the faster.
+
+    Each option keeps an exponential moving average of its wall time (weight ``alpha`` for
+    the newest call); an option not yet timed is tried first."""
+
+    def __init__(self, explore_every: int = 50, alpha: float = 0.3) -> None:
+        self.explore_every = explore_every
+        self.alpha = alpha
+        self.seconds: dict[int, float] = {}
+        self.calls = 0
+
+    def _pick(self, options: list[int]) -> int:
+        untimed = [n for n in options if n not in self.seconds]
+        if untimed:
+            return untimed[0]
+        best = min(options, key=self.seconds.__getitem__)
+        if self.calls % self.explore_every == 0:
+            return next(n for n in options if n != best)
+        return best
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        if not _blas_controllers() or _max_threads == 1:  # nothing to choose between
+            yield
+            return
+        self.calls += 1
+        n = self._pick([1, _max_threads])
+        _set(n)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            old = self.seconds.get(n)
+            self.seconds[n] = elapsed if old is None else old + self.alpha * (elapsed - old)
