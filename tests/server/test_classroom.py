@@ -6,6 +6,7 @@ the queue takes learners in turn."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,17 @@ def ws_status(server: LiveServer, path: str, client: httpx.Client | None) -> int
             return 101
     except InvalidStatus as exc:
         return exc.response.status_code
+
+
+def stream_ids(server: LiveServer, client: httpx.Client) -> set[int]:
+    """Run ids in the first state message of /ws/runs for this person."""
+    cookie = f"nnpg_session={client.cookies['nnpg_session']}"
+    with connect(server.ws_url + "/ws/runs", additional_headers={"Cookie": cookie}) as ws:
+        for _ in range(5):
+            msg = json.loads(ws.recv(timeout=10))
+            if msg["type"] == "state":
+                return {r["id"] for r in msg["data"]["runs"]}
+    raise AssertionError("no state message on /ws/runs")
 
 
 def wait_status(client: httpx.Client, run_id: int, want: set[str]) -> dict:
@@ -135,6 +147,9 @@ def test_learners_cannot_touch_each_others_runs_the_teacher_can(
         assert ws_status(server, path, b) == 403
         assert ws_status(server, path, a) == 101
         assert ws_status(server, path, teacher) == 101
+    # /ws/runs carries a learner's own runs only; the teacher's carries everyone's.
+    assert rid not in stream_ids(server, b) and rid in stream_ids(server, a)
+    assert rid in stream_ids(server, teacher)
     # The teacher sees and controls it.
     assert teacher.get(f"/api/runs/{rid}").status_code == 200
     assert rid in [r["id"] for r in teacher.get("/api/runs").json()]
@@ -164,7 +179,7 @@ def test_learners_cannot_touch_each_others_runs_the_teacher_can(
     assert {("aiko", "start", rid), ("sensei", "pause", rid), ("aiko", "share", rid),
             ("sensei", "stop", rid)} <= did
     assert b.get("/api/classroom/audit").status_code == 403
-    assert b.get("/api/classroom/room").status_code == 403
+    assert rid not in [r["id"] for r in b.get("/api/classroom/room").json()["runs"]]
 
 
 def test_lab_jobs_are_private_too(server: LiveServer, people: dict[str, httpx.Client]) -> None:

@@ -56,6 +56,10 @@ class Executor(ABC):
     def shutdown(self, timeout: float = 5.0) -> list[int]:
         """Stop taking jobs; stop running ones as interrupted; return the queued ids."""
 
+    def set_running_limit(self, limit: fair.RunningLimit) -> None:
+        """A per-owner cap on running jobs (a class's fair share), for the queue to honour."""
+        self.running_limit = limit
+
     def position(self, job_id: int) -> int | None:
         queue = self.queue()
         return queue.index(job_id) + 1 if job_id in queue else None

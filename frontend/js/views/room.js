@@ -93,18 +93,14 @@ async function refresh() {
     s.pinned = room.pinned;
     rows(s, room.runs, true);
   } else {
-    const [mine, info] = await Promise.all([api.listRuns(), request("GET", "/api/classroom")]);
-    s.runs = mine;
-    rows(s, mine.map(asRow), false);
+    const [mine, info] = await Promise.all([request("GET", "/api/classroom/room"), request("GET", "/api/classroom")]);
+    s.runs = mine.runs;
+    rows(s, mine.runs, false);
     banner(s, info.experiment);
     queue(s, info.queue);
   }
   await projector(s);
 }
-
-const asRow = (r) => ({ id: r.id, learner: r.owner, name: r.name, model: r.config.preset || r.config.spec?.name || "custom",
-  optimizer: r.config.optimizer.name, lr: r.config.optimizer.lr, epoch: r.progress?.epoch, epochs: r.config.epochs,
-  loss: null, test_accuracy: null, status: r.status, shared: null });
 
 function head(withPin) {
   const cols = [...(withPin ? ["pin", "learner"] : []), "model", "optimizer", "lr", "epoch", "loss", "acc", "status", "actions"];
@@ -150,7 +146,7 @@ async function projector(s) {
   const traces = shown.map((r, i) => ({ x: r.history.steps.map((p) => p[0]), y: r.history.steps.map((p) => p[1]),
     name: `${r.owner ?? ""} ${r.name} #${r.id}`.trim(), mode: "lines", line: { color: PALETTE[i % PALETTE.length], width: 1.5 } }));
   s.plot.dataset.traces = String(traces.length);
-  if (window.Plotly) Plotly.react(s.plot, traces, baseLayout({ height: 260, xaxis: { title: "step" }, yaxis: { title: t("room.curve") } }), PLOT_CONFIG);
+  if (window.Plotly) Plotly.react(s.plot, traces, baseLayout({ height: 260, xaxis: { gridcolor: "#eceff1", title: { text: "step" } }, yaxis: { gridcolor: "#eceff1", title: { text: t("room.curve") } } }), PLOT_CONFIG);
   for (const [id, pad] of s.pads) if (!ids.includes(id)) { pad.el.remove(); s.pads.delete(id); }
   for (const r of shown) {
     const dims = r.config.spec.input_shape || [];

@@ -48,9 +48,10 @@ def overview(request: Request, room: ClassDep) -> dict[str, Any]:
 
 
 @router.get("/room")
-def room_table(_: TeacherDep, room: ClassDep,
+def room_table(request: Request, room: ClassDep,
                limit: Annotated[int, Query(ge=1, le=500)] = 200) -> dict[str, Any]:
-    return room.room(limit)
+    """The teacher's table of every run; a learner gets the same table of their own."""
+    return room.room(limit, principal_of(request).owner)
 
 
 @router.get("/queue")

@@ -173,9 +173,10 @@ class Classroom:
             self._metrics[run["id"]] = rows[-1] if rows else {}
         return self._metrics[run["id"]]
 
-    def room(self, limit: int = 200) -> dict[str, Any]:
+    def room(self, limit: int = 200, owner: str | None = None) -> dict[str, Any]:
+        """Everyone's runs (the teacher) or one learner's, with the table's columns."""
         rows = []
-        for run in self.jobs.list_runs(limit):
+        for run in self.jobs.list_runs(limit, owner=owner):
             cfg, progress = run["config"], run.get("progress") or {}
             last = self._last_epoch(run)
             rows.append({
