@@ -52,7 +52,10 @@ def signed_in_page(browser, server: LiveServer, code: str, name: str, lang: str)
 
 def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_server) -> None:
     people = {n: learner(class_server, n) for n in ("aiko", "ben", "chie")}
-    ids = {n: c.post("/api/runs", json={**LONG_RUN, "name": f"{n}-mlp"}).json()["id"]
+    tried = {"aiko": {"name": "sgd", "lr": 0.05}, "ben": {"name": "sgd", "lr": 0.005},
+             "chie": {"name": "adam", "lr": 0.001}}  # what each learner tried
+    ids = {n: c.post("/api/runs", json={**LONG_RUN, "name": f"{n}-mlp",
+                                        "optimizer": tried[n]}).json()["id"]
            for n, c in people.items()}
     ben_waiting = people["ben"].post("/api/runs", json={**LONG_RUN, "name": "ben-2"}).json()
     ctx, page, errors = signed_in_page(browser, class_server, TEACHER, "sensei", "ja")
@@ -92,6 +95,7 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
             raise AssertionError(out.inner_text()) from None
         screenshot(page, "room-teacher-ja")
         page.get_by_test_id("lang-en").click()
+        page.get_by_text("Prediction:").wait_for()  # made with t(): redrawn on the switch
         screenshot(page, "room-teacher-en")
         # The learner's view: the second run waits, and says why (the others' runs are
         # stopped first: three training threads on two cores slow every page load).
@@ -102,6 +106,11 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
         item.wait_for()
         assert "1 件実行中" in item.inner_text()
         screenshot(lpage, "room-learner-ja")
+        lpage.get_by_test_id(f"open-{ids['ben']}").click()  # one run's own page
+        lpage.wait_for_function("document.querySelector('[data-testid=room-plot]')"
+                                ".data?.length === 1", timeout=20_000)
+        lpage.get_by_test_id(f"pad-{ids['ben']}").wait_for()
+        screenshot(lpage, "room-run-ja")
         lctx.close()
         assert not lerrors, lerrors
     finally:

@@ -5,7 +5,7 @@
 // Live: the /ws/runs stream (the teacher's carries every run, a learner's their own) says
 // when something changed; the view then re-reads the table, at most every REFRESH_MS.
 import { h, clear, field } from "../dom.js";
-import { t, applyI18n } from "../i18n.js";
+import { t, applyI18n, onLangChange } from "../i18n.js";
 import { request, api } from "../api.js";
 import { baseLayout, PLOT_CONFIG, PALETTE } from "../components/plot.js";
 import { createDrawPad } from "../components/drawpad.js";
@@ -20,6 +20,13 @@ let current = null;
 const fmt = (v, digits = 3) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));
 const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`);
 const teacher = () => me.role === "teacher" || me.role === "local";
+
+// Text made with t() at render time (curves' axis, queue reasons, predictions) is redrawn.
+onLangChange(() => {
+  if (!current) return;
+  for (const el of current.root.querySelectorAll("[data-digit]")) el.textContent = t("room.prediction", { d: el.dataset.digit });
+  schedule();
+});
 
 export function leaveRoom() {
   if (!current) return;
@@ -39,9 +46,9 @@ export async function renderRoom(root, runId = null) {
   s.padsEl = pads;
   s.single = runId;
   if (runId) {
+    s.heading = h("h2", { testid: "run-heading" }, t("room.run", { id: runId }));
     root.append(h("section", { class: "panel room" },
-      h("a", { href: "#/room", class: "btn", i18n: "room.back" }, t("room.back")),
-      h("h2", { i18n: "room.run" }, t("room.run", { id: runId })), plot, pads));
+      h("a", { href: "#/room", class: "btn small", i18n: "room.back" }, t("room.back")), s.heading, plot, pads));
     s.pinned = [runId];
   } else if (teacher()) {
     s.table = h("tbody", { testid: "room-rows" });
@@ -86,7 +93,9 @@ function schedule() {
 async function refresh() {
   const s = current;
   if (s.single) {
-    s.runs = [await api.getRun(s.single)];
+    const run = await api.getRun(s.single);
+    s.runs = [run];
+    s.heading.textContent = `${t("room.run", { id: run.id })} — ${run.owner ?? ""} · ${run.name} · ${t(`status.${run.status}`)}`;
   } else if (teacher()) {
     const room = await request("GET", "/api/classroom/room");
     s.runs = room.runs;
@@ -157,10 +166,11 @@ async function projector(s) {
       onDraw: async () => {
         try {
           const p = await api.predict({ kind: "run", id: r.id }, { pixels: pad.pixels(), layers: false });
+          out.dataset.digit = p.top;
           out.textContent = t("room.prediction", { d: p.top });
-        } catch (e) { out.textContent = e.message; }
+        } catch (e) { delete out.dataset.digit; out.textContent = e.message; }
       },
-      onClear: () => { out.textContent = ""; },
+      onClear: () => { delete out.dataset.digit; out.textContent = ""; },
     });
     el.append(out);
     s.padsEl.append(el);
@@ -187,7 +197,7 @@ function queue(s, items) {
 
 function limitsForm() {
   const keys = ["max_running", "max_queued", "max_params", "max_epochs"];
-  const inputs = Object.fromEntries(keys.map((k) => [k, h("input", { type: "number", min: 0, testid: `limit-${k}`, placeholder: t("room.limit.none") })]));
+  const inputs = Object.fromEntries(keys.map((k) => [k, h("input", { type: "number", min: 0, testid: `limit-${k}`, "data-i18n-placeholder": "room.limit.none", placeholder: t("room.limit.none") })]));
   const msg = h("span", { class: "hint" });
   request("GET", "/api/classroom").then((info) => { for (const k of keys) inputs[k].value = info.limits[k] ?? ""; });
   const form = h("form", { class: "panel room" }, h("h2", { i18n: "room.limits" }, t("room.limits")),
