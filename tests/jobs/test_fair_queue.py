@@ -85,3 +85,22 @@ def test_the_shown_order_is_the_order_jobs_start() -> None:
     assert fair.order(queue, {"A": 5}) == [4, 5, 1, 6, 2, 3]
     assert fair.pick(queue, {"B": 1}, {"A": 5}, lambda o: 1) == 4  # C; B is at its cap
     assert fair.pick(queue, {"B": 1, "C": 1, "A": 1}, {}, lambda o: 1) is None
+
+
+def test_the_dealt_order_is_repeated_picking() -> None:
+    """order() deals owners in a cycle; it must agree with picking one job at a time."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        owners = [f"o{int(k)}" for k in rng.integers(0, 5, size=int(rng.integers(0, 25)))]
+        queue = [SimpleNamespace(job_id=i, owner=o) for i, o in enumerate(owners)]
+        turns = {f"o{k}": int(rng.integers(0, 10)) for k in range(5) if rng.random() < 0.5}
+        pending, clock, expected = list(queue), max(turns.values(), default=0), []
+        local = dict(turns)
+        while pending:
+            task = pending.pop(fair.pick(pending, {}, local))
+            clock += 1
+            local[task.owner] = clock
+            expected.append(task.job_id)
+        assert fair.order(queue, turns) == expected, (owners, turns)

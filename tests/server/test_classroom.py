@@ -243,6 +243,19 @@ def test_class_limits_refuse_with_the_field_named(people: dict[str, httpx.Client
     stop_everything(teacher)
 
 
+def test_the_teacher_hands_out_an_experiment(people: dict[str, httpx.Client]) -> None:
+    a, teacher = people["aiko"], people["teacher"]
+    exp = {"config": "eyJzcGVjIjp7ImxheWVycyI6W119fQ", "note": "学習率を 0.1 にしてみよう"}
+    assert a.put("/api/classroom/experiment", json=exp).status_code == 403
+    bad = teacher.put("/api/classroom/experiment", json={**exp, "config": "a b"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "config"
+    assert teacher.put("/api/classroom/experiment", json=exp).status_code == 200
+    got = a.get("/api/classroom").json()
+    assert got["experiment"] == {**exp, "by": "sensei"} and got["role"] == "learner"
+    assert teacher.delete("/api/classroom/experiment").status_code == 200
+    assert a.get("/api/classroom").json()["experiment"] is None
+
+
 def test_repeated_wrong_codes_are_slowed_then_refused(server: LiveServer) -> None:
     """Runs last: the sign-in throttle counts per address, and every client here is one."""
     anon = httpx.Client(base_url=server.url, timeout=30)
