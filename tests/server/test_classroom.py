@@ -171,13 +171,14 @@ def test_learners_cannot_touch_each_others_runs_the_teacher_can(
     assert "aiko-net" not in [m["name"] for m in b.get("/api/models").json()]
     assert b.get("/api/models/aiko-net").status_code == 404
     assert b.delete("/api/models/aiko-net").status_code == 404
+    assert a.delete("/api/models/aiko-net").status_code == 204
     assert teacher.post(f"/api/runs/{rid}/stop").status_code == 200
     wait_status(a, rid, {"stopped"})
     # The audit log says who did what.
     lines = teacher.get("/api/classroom/audit").json()
     did = {(x["actor"], x["action"], x["job_id"]) for x in lines}
     assert {("aiko", "start", rid), ("sensei", "pause", rid), ("aiko", "share", rid),
-            ("sensei", "stop", rid)} <= did
+            ("sensei", "stop", rid), ("aiko", "delete_model", None)} <= did
     assert b.get("/api/classroom/audit").status_code == 403
     assert rid not in [r["id"] for r in b.get("/api/classroom/room").json()["runs"]]
 
