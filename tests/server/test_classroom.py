@@ -135,6 +135,8 @@ def test_learners_cannot_touch_each_others_runs_the_teacher_can(
     wait_status(a, rid, {"running"})
     # B: every way in is refused, by HTTP ...
     assert b.get(f"/api/runs/{rid}").status_code == 403
+    for spelled in (f"+{rid}", f"0{rid}", f"{rid}%20", "٣"):  # lenient int parsing: no way round
+        assert b.get(f"/api/runs/{spelled}").status_code == 403, spelled
     assert b.post(f"/api/runs/{rid}/pause").status_code == 403
     assert b.post(f"/api/runs/{rid}/stop").status_code == 403
     assert b.patch(f"/api/runs/{rid}", json={"lr": 0.1}).status_code == 403
