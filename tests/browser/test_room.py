@@ -101,7 +101,16 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
         # stopped first: three training threads on two cores slow every page load).
         for n in ("aiko", "chie"):
             people[n].post(f"/api/runs/{ids[n]}/stop")
+        teacher_api = httpx.Client(base_url=class_server.url)
+        teacher_api.post("/api/auth/login", json={"name": "sensei", "code": TEACHER})
+        note = "学習率を 0.1 にして比べよう"
+        assert teacher_api.put("/api/classroom/experiment",
+                               json={"config": "eyJ4IjoxfQ", "note": note}).is_success
         lctx, lpage, lerrors = signed_in_page(browser, class_server, CLASS, "ben", "ja")
+        banner = lpage.get_by_test_id("experiment")
+        banner.get_by_text(note).wait_for()  # the handed-out experiment, with its note
+        assert lpage.get_by_test_id("experiment-open").get_attribute("href") == \
+            "#/playground?c=eyJ4IjoxfQ"
         item = lpage.get_by_test_id(f"queue-{ben_waiting['id']}")
         item.wait_for()
         assert "1 件実行中" in item.inner_text()
