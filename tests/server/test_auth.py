@@ -72,3 +72,10 @@ def test_the_throttle_slows_then_refuses_then_forgets() -> None:
     assert throttle.retry_after("5.6.7.8") == 0  # per address
     throttle.clear("1.2.3.4")
     assert throttle.retry_after("1.2.3.4") == 0
+
+
+def test_a_broken_classroom_file_falls_back_to_the_defaults(tmp_path: Path) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "classroom.json").write_text('{"limits": {"max_running": "many"}}')
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        assert client.get("/api/classroom").json()["limits"]["max_running"] == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..auth import Principal
 from ..errors import ApiError
 from .models import ModelStore
 
+log = logging.getLogger("nnplayground.server")
 MAX_PINS = 6  # side by side on one projector
 
 
@@ -49,8 +51,13 @@ class Classroom:
         self._lock = threading.Lock()
         self._models: dict[str, ModelStore] = {}
         self._metrics: dict[int, dict[str, Any]] = {}  # finished runs' last epoch, cached
-        saved = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-        self.limits = Limits.model_validate(saved.get("limits", {}))
+        saved: dict[str, Any] = {}
+        try:
+            saved = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+            self.limits = Limits.model_validate(saved.get("limits", {}))
+        except (ValueError, AttributeError) as exc:  # a hand-edited file must not stop a class
+            log.error("%s is unreadable (%s); starting with the default limits", path, exc)
+            saved, self.limits = {}, Limits()
         self.shared: set[int] = set(saved.get("shared", []))
         self.pinned: list[int] = list(saved.get("pinned", []))
         self.experiment: dict[str, Any] | None = saved.get("experiment")
