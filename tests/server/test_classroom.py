@@ -198,6 +198,22 @@ def test_lab_jobs_are_private_too(server: LiveServer, people: dict[str, httpx.Cl
     assert teacher.post(f"/api/labs/jobs/{jid}/stop").status_code == 200
 
 
+def test_a_scripts_remote_run_belongs_to_the_learner(
+        people: dict[str, httpx.Client]) -> None:
+    a, b, teacher = people["aiko"], people["ben"], people["teacher"]
+    made = a.post("/api/runs/remote", json={"name": "notebook", "spec": LONG_RUN["spec"],
+                                            "epochs": 1, "batch_size": 10,
+                                            "steps_per_epoch": 5, "train_size": 50})
+    assert made.status_code == 201, made.text
+    rid, token = made.json()["id"], made.json()["token"]
+    assert a.get(f"/api/runs/{rid}").json()["owner"] == "aiko"
+    assert b.get(f"/api/runs/{rid}").status_code == 403
+    events = {"token": token, "events": []}
+    assert b.post(f"/api/runs/{rid}/remote/events", json=events).status_code == 403
+    assert a.post(f"/api/runs/{rid}/remote/events", json=events).status_code == 200
+    assert teacher.post(f"/api/runs/{rid}/stop").status_code in (200, 409)
+
+
 def test_the_queue_takes_learners_in_turn(server: LiveServer,
                                           people: dict[str, httpx.Client]) -> None:
     """2 slots; A queues 6 runs, then B and C one each: B's and C's start before A's 3rd."""

@@ -39,7 +39,8 @@ PUBLIC_PATHS = frozenset({"/", "/api/health", "/api/meta", "/favicon.ico"})
 # The id segment is taken whole: "+7" or "٧" would reach the route as 7 (int parsing is
 # lenient), so anything but ASCII digits there is refused, never waved through.
 JOB_PATH = re.compile(r"^/(?:api/runs|api/labs/jobs|ws/runs|ws/labs|ws/jobs)/([^/]+)"
-                      r"(?:/([^/]+))?/?$")
+                      r"(?:/(.+?))?/?$")
+NEW_JOB_PATHS = frozenset({"/api/runs/remote"})  # creating, not naming a job
 JOB_ID = re.compile(r"^[0-9]{1,19}$")
 # What reading a job means: everything else on a job path controls it.
 READS = {(None, "GET"), ("points", "GET"), ("predict", "POST"), ("evaluate", "POST")}
@@ -251,7 +252,7 @@ class AccessMiddleware:
             return
         if principal is not None:
             scope.setdefault("state", {})["principal"] = principal
-            match = JOB_PATH.match(path)
+            match = None if path in NEW_JOB_PATHS else JOB_PATH.match(path)
             if match and not principal.sees_all and (
                     not JOB_ID.match(match[1])
                     or not self._allowed(principal, int(match[1]), match[2], scope)):
