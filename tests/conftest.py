@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -46,18 +46,20 @@ class LiveServer:
 
 
 def start_server(
-    data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+    data_dir: Path, port: int | None = None, env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ) -> LiveServer:
-    """Start ``nnplayground serve`` on a free loopback port and wait until /api/health answers."""
-    port = port or free_port()
+    """Start ``nnplayground serve`` on a free port of ``host`` (loopback unless a test binds
+    another address, as a class does) and wait until /api/health answers."""
+    port = port or free_port(host)
     log = open(data_dir.parent / f"server-{port}.log", "ab")  # noqa: SIM115 - lives with the process
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nnplayground", "serve", "--host", "127.0.0.1",
+        [sys.executable, "-m", "nnplayground", "serve", "--host", host,
          "--port", str(port), "--data-dir", str(data_dir), "--log-level", "warning"],
         stdout=log, stderr=subprocess.STDOUT, env=full_env,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -16,6 +16,18 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ["NNPG_PORT"] = str(args.port)
     if args.data_dir:
         os.environ["NNPG_DATA_DIR"] = args.data_dir
+    if args.access:
+        os.environ["NNPG_ACCESS"] = args.access
+    if args.users_file:
+        os.environ["NNPG_USERS_FILE"] = args.users_file
+    from .server.auth import AccessError, check_startup
+    from .server.settings import Settings
+
+    try:  # refused here with one clear line rather than a traceback from the factory
+        check_startup(Settings.from_env())
+    except AccessError as exc:
+        print(f"nnplayground: {exc}", file=sys.stderr)
+        return 2
     uvicorn.run(
         "nnplayground.server.app:create_app",
         factory=True,
@@ -36,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("NNPG_PORT", "8000")))
     serve.add_argument("--data-dir", default=None, help="where runs and models are stored")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access", choices=["code", "users"], default=None,
+                       help="sign-in for a class (required on any address but localhost)")
+    serve.add_argument("--users-file", default=None,
+                       help="with --access users: lines of name:password[:teacher]")
     serve.set_defaults(func=_serve)
 
     from .train_cli import add_train_parser

@@ -4,11 +4,14 @@ import { api } from "./api.js";
 import { bus } from "./bus.js";
 import { mountPlayground } from "./views/playground.js";
 import { renderLabs, leaveLabs } from "./views/labs.js";
+import { renderRoom, leaveRoom } from "./views/room.js";
+import { ensureSignedIn } from "./views/signin.js";
 
 const view = document.getElementById("view");
 const playgroundRoot = document.createElement("div");
 const labsRoot = document.createElement("div");
-view.append(playgroundRoot, labsRoot);
+const roomRoot = document.createElement("div");
+view.append(playgroundRoot, labsRoot, roomRoot);
 let playground = null;
 
 function langButtons() {
@@ -39,7 +42,7 @@ async function route() {
   const hash = location.hash || "#/playground";
   const path = hash.slice(1).split("?")[0];
   const parts = path.split("/").filter(Boolean);
-  const tab = parts[0] === "labs" ? "labs" : "playground";
+  const tab = ["labs", "room"].includes(parts[0]) ? parts[0] : "playground";
   for (const a of document.querySelectorAll(".tab")) {
     const on = a.dataset.testid === `tab-${tab}`;
     a.classList.toggle("active", on);
@@ -47,7 +50,11 @@ async function route() {
   }
   playgroundRoot.hidden = tab !== "playground";
   labsRoot.hidden = tab !== "labs";
-  if (tab === "labs") {
+  roomRoot.hidden = tab !== "room";
+  if (tab !== "room") leaveRoom();
+  if (tab === "room") {
+    await renderRoom(roomRoot, parts[1] === "run" && parts[2] ? Number(parts[2]) : null);
+  } else if (tab === "labs") {
     await renderLabs(labsRoot, parts[1] ? decodeURIComponent(parts[1]) : null);
   } else {
     leaveLabs();
@@ -64,4 +71,4 @@ langButtons();
 poll();
 setInterval(poll, 5000);
 window.addEventListener("hashchange", route);
-route();
+ensureSignedIn().then(route); // at once on localhost; after sign-in in a class

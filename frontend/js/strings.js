@@ -1,6 +1,9 @@
 // Every piece of page text: key -> [English, 日本語]. Japanese follows the book's terms
 // (『ゼロから作るDeep Learning』): 活性化関数, 損失関数, 勾配, 重みの初期値, 学習率, 認識精度 …
+import { ROOM_STRINGS } from "./strings_room.js";
+
 export const STRINGS = {
+  ...ROOM_STRINGS,
   "app.title": ["NN Playground", "ニューラルネット・プレイグラウンド"],
   "app.views": ["Views", "画面"],
   "app.language": ["Language", "言語"],

@@ -3,7 +3,8 @@ trial) is a job with one status model, run by an executor, reporting through one
 stream and recorded in one store.
 
     service.JobService -- what routers call: create, control, read, infer
-      executor.LocalExecutor -- a bounded pool of worker threads and a FIFO queue
+      executor.LocalExecutor -- a bounded pool of worker threads and one queue that takes
+        owners in turn (fair.py; FIFO for one owner)
         context.JobContext -- all that job code sees: emit, stop?, pause, lr, weights
       recorder.Recorder -- turns events into live state and store rows
       hub.Hub -- fans events out to WebSocket clients

@@ -1,5 +1,6 @@
 """One executor interface -- submit, pause, resume, stop, change the learning rate, a visible
-queue -- and the local executor: a bounded pool of worker threads with a FIFO queue.
+queue -- and the local executor: a bounded pool of worker threads with a queue that takes
+owners in turn (round-robin, fair.py; FIFO when there is one owner).
 
 ``max_concurrent`` counts every kind of job together (runs and lab jobs share the cores).
 Another executor (a process pool, a Ray cluster) is a second class with these methods.
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import fair
 from .context import Control, JobContext, LocalContext
 from .model import Status
 
@@ -54,6 +56,10 @@ class Executor(ABC):
     def shutdown(self, timeout: float = 5.0) -> list[int]:
         """Stop taking jobs; stop running ones as interrupted; return the queued ids."""
 
+    def set_running_limit(self, limit: fair.RunningLimit) -> None:
+        """A per-owner cap on running jobs (a class's fair share), for the queue to honour."""
+        self.running_limit = limit
+
     def position(self, job_id: int) -> int | None:
         queue = self.queue()
         return queue.index(job_id) + 1 if job_id in queue else None
@@ -69,6 +75,10 @@ class LocalExecutor(Executor):
         self._reclaiming = 0  # resumed jobs waiting for a slot go before the queue
         self._cond = threading.Condition()
         self._closing = False
+        # Per-owner cap on running jobs (a class's fair share); set by the server.
+        self.running_limit: fair.RunningLimit = fair.no_limit
+        self._turns: dict[str | None, int] = {}  # owner -> when it last started a job
+        self._clock = 0
 
     # -- the queue -----------------------------------------------------------------------
     def submit(self, task: Task) -> None:
@@ -80,14 +90,33 @@ class LocalExecutor(Executor):
             self._dispatch()
         self.sink.queue_changed()
 
-    def _next(self) -> Task:
-        """First come, first served (a fairer order is one override of this method)."""
-        return self._queue.popleft()
+    def _running_by_owner(self) -> dict[str | None, int]:
+        queued = {t.job_id for t in self._queue}
+        counts: dict[str | None, int] = {}
+        for task in self._live.values():
+            if task.job_id not in queued:
+                counts[task.owner] = counts.get(task.owner, 0) + 1
+        return counts
+
+    def _next(self) -> Task | None:
+        """Owners in turn, each owner's jobs first come first served; None when every
+        waiting owner is at their running limit."""
+        index = fair.pick(self._queue, self._running_by_owner(), self._turns,
+                          self.running_limit)
+        if index is None:
+            return None
+        task = self._queue[index]
+        del self._queue[index]
+        self._clock += 1
+        self._turns[task.owner] = self._clock
+        return task
 
     def _dispatch(self) -> None:  # holds self._cond
         started = False
         while self._free > 0 and self._queue and not self._reclaiming and not self._closing:
             task = self._next()
+            if task is None:
+                break
             self._free -= 1
             thread = threading.Thread(target=self._run, args=(task,), daemon=True,
                                       name=f"nnpg-job-{task.job_id}")
@@ -112,6 +141,13 @@ class LocalExecutor(Executor):
                 self._cond.notify_all()
                 self._dispatch()
 
+    def set_running_limit(self, limit: fair.RunningLimit) -> None:
+        """A new per-owner cap; a raised cap may let waiting jobs start at once."""
+        with self._cond:
+            self.running_limit = limit
+            self._dispatch()
+        self.sink.queue_changed()
+
     def dequeue(self, job_id: int) -> bool:
         with self._cond:
             task = next((t for t in self._queue if t.job_id == job_id), None)
@@ -128,7 +164,7 @@ class LocalExecutor(Executor):
 
     def queue(self) -> list[int]:
         with self._cond:
-            return [t.job_id for t in self._queue]
+            return fair.order(self._queue, self._turns)
 
     def running(self) -> int:
         with self._cond:

@@ -44,7 +44,7 @@ class Recorder:
             if out is not None:
                 self.hub.publish(job_id, type_, job_id, out, layer=layer, seq=job.seq)
         if type_ == "epoch" and job.kind != Kind.LAB:
-            self.hub.publish(ALL_RUNS, "status", job_id, self.summary(job))
+            self._publish_runs(job, self.summary(job))
 
     def status(self, job_id: int, status: Status, **fields: Any) -> None:
         job = self.jobs[job_id]
@@ -64,7 +64,7 @@ class Recorder:
         summary = self.summary(job)
         self.hub.publish(job_id, "status", job_id, summary, seq=seq)
         if job.kind != Kind.LAB:
-            self.hub.publish(ALL_RUNS, "status", job_id, summary)
+            self._publish_runs(job, summary)
 
     def weights(self, job_id: int, weights: list[Any]) -> None:
         job = self.jobs.get(job_id)
@@ -94,7 +94,13 @@ class Recorder:
                 summary = {**self.summary(job), "queue_position": pos}
                 self.hub.publish(job_id, "status", job_id, summary)
                 if job.kind != Kind.LAB:
-                    self.hub.publish(ALL_RUNS, "status", job_id, summary)
+                    self._publish_runs(job, summary)
+
+    def _publish_runs(self, job: LiveJob, summary: dict[str, Any]) -> None:
+        """The all-runs stream, and its one-owner twin (a learner's /ws/runs)."""
+        self.hub.publish(ALL_RUNS, "status", job.id, summary)
+        if job.owner is not None:
+            self.hub.publish(owner_topic(job.owner), "status", job.id, summary)
 
     # -- views ---------------------------------------------------------------------------
     def position(self, job_id: int) -> int | None:
@@ -102,7 +108,7 @@ class Recorder:
         return queue.index(job_id) + 1 if job_id in queue else None
 
     def summary(self, job: LiveJob) -> dict[str, Any]:
-        out = {"id": job.id, "kind": str(job.kind), "name": job.name,
+        out = {"id": job.id, "kind": str(job.kind), "name": job.name, "owner": job.owner,
                "status": str(job.status), "progress": job.progress, "error": job.error,
                "queue_position": self.position(job.id)}
         if job.kind == Kind.LAB:
@@ -152,6 +158,11 @@ class Recorder:
             self.status(job.id, final, finished_at=time.time(), result=job.result, error=error)
         finally:
             job.done.set()
+
+
+def owner_topic(owner: str) -> tuple[str, str]:
+    """The hub topic of one owner's runs."""
+    return ("owner", owner)
 
 
 def lab_summary(row: dict[str, Any]) -> dict[str, Any]:

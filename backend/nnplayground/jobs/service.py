@@ -22,7 +22,7 @@ from .executor import Executor, LocalExecutor, Task
 from .hub import Hub
 from .labjob import run_lab
 from .model import FINISHED, Kind, Status
-from .recorder import Recorder, lab_summary
+from .recorder import Recorder, lab_summary, owner_topic
 from .state import LabState, LiveJob, TrainState
 from .store import JobStore
 
@@ -79,17 +79,18 @@ class JobService:
                         and now - job.last_read > self.settings.lab_idle_seconds:
                     log.info("lab job %s has had no reader for %.0f s: stopping it", job.id,
                              now - job.last_read)
-                    self.stop(job.id, Kind.LAB)
+                    self.stop(job.id, Kind.LAB, actor="system:idle")
 
     # -- creating jobs -------------------------------------------------------------------
     def _submit(self, job: LiveJob, work: Callable[[Any], Any]) -> None:
         self.live[job.id] = job
-        self.executor.submit(Task(job.id, self.recorder.body(job, work)))
+        self.executor.submit(Task(job.id, self.recorder.body(job, work), owner=job.owner))
 
     def create_run(self, config: RunConfig, owner: str | None = None) -> dict[str, Any]:
         cfg = config.model_dump()
         job_id, created = self.store.create(Kind.TRAIN, config.name, cfg, owner)
         job = TrainState(job_id, Kind.TRAIN, config.name, cfg, created, owner)
+        self.store.add_audit(owner, "start", job_id, {"kind": "train", "name": config.name})
         interval = self.settings.snapshot_interval
         self._submit(job, lambda ctx: training.train(config, ctx, interval))
         return self.get_run(job_id)
@@ -104,6 +105,7 @@ class JobService:
         cfg = {"lab": lab.name, "params": params.model_dump(mode="json")}
         job_id, created = self.store.create(Kind.LAB, lab.name, cfg, owner)
         job = LabState(job_id, Kind.LAB, lab.name, cfg, created, owner)
+        self.store.add_audit(owner, "start", job_id, {"kind": "lab", "name": lab.name})
         self._submit(job, lambda ctx: run_lab(lab, params, ctx))
         return self.lab_summary(job_id)
 
@@ -142,9 +144,11 @@ class JobService:
             out.append(row)
         return out
 
-    def list_runs(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        # Runs a script streamed in (kind "remote") are runs too.
-        return self._listed(self.store.list((Kind.TRAIN, Kind.REMOTE), limit, offset))
+    def list_runs(self, limit: int = 100, offset: int = 0,
+                  owner: str | None = None) -> list[dict[str, Any]]:
+        """``owner`` None: everyone's runs (one learner on localhost, or the teacher).
+        Runs a script streamed in (kind "remote") are runs too."""
+        return self._listed(self.store.list((Kind.TRAIN, Kind.REMOTE), limit, offset, owner))
 
     def lab_summary(self, job_id: int) -> dict[str, Any]:
         row = self._row(job_id, Kind.LAB)
@@ -165,8 +169,9 @@ class JobService:
             result = (self.store.get(job_id) or {}).get("result")
         return {**summary, "progress": progress, "result": result}
 
-    def list_labs(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        rows = self._listed(self.store.list(Kind.LAB, limit, offset))
+    def list_labs(self, limit: int = 100, offset: int = 0,
+                  owner: str | None = None) -> list[dict[str, Any]]:
+        rows = self._listed(self.store.list(Kind.LAB, limit, offset, owner))
         return [{"id": r["id"], "kind": r["kind"], "status": r["status"],
                  "queue_position": r["queue_position"], "error": r["error"], **lab_summary(r)}
                 for r in rows]
@@ -174,10 +179,10 @@ class JobService:
     def counts(self) -> dict[str, int]:
         return {"running": self.executor.running(), "queued": len(self.executor.queue())}
 
-    def jobs(self) -> dict[str, Any]:
-        """Every live job, with the queue in order (the visible FIFO)."""
+    def jobs(self, owner: str | None = None) -> dict[str, Any]:
+        """Every live job (or one owner's), with the whole queue in order."""
         live = [self.recorder.summary(j) for j in list(self.live.values())
-                if j.status not in FINISHED]
+                if j.status not in FINISHED and (owner is None or j.owner == owner)]
         return {"queue": self.executor.queue(), "running": self.executor.running(),
                 "slots": self.settings.max_concurrent, "jobs": live}
 
@@ -211,16 +216,22 @@ class JobService:
                            f"{verb}", code=f"cannot_{verb}", id=job_id, status=str(job.status))
         return control
 
-    def pause(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
+    def pause(self, job_id: int, kind: Kind | None = Kind.TRAIN,
+              actor: str | None = None) -> None:
         self._running_control(job_id, kind, "paused").pause()
+        self.store.add_audit(actor, "pause", job_id)
 
-    def resume(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
+    def resume(self, job_id: int, kind: Kind | None = Kind.TRAIN,
+               actor: str | None = None) -> None:
         self._running_control(job_id, kind, "resumed").resume()
+        self.store.add_audit(actor, "resume", job_id)
 
-    def stop(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
+    def stop(self, job_id: int, kind: Kind | None = Kind.TRAIN,
+             actor: str | None = None) -> None:
         job = self._live_job(job_id, kind)
         if job.status in FINISHED:
             return
+        self.store.add_audit(actor, "stop", job_id)
         if self.executor.dequeue(job_id):  # never started: it ends right here
             self.recorder.finish(job, Status.STOPPED)
             return
@@ -240,16 +251,21 @@ class JobService:
         job.config["optimizer"]["lr"] = lr  # a queued run simply starts with the new rate
         self.store.update(job_id, config=job.config)
 
-    def delete(self, job_id: int, kind: Kind | None = Kind.TRAIN) -> None:
-        self._row(job_id, kind)
+    def delete(self, job_id: int, kind: Kind | None = Kind.TRAIN,
+               actor: str | None = None) -> None:
+        row = self._row(job_id, kind)
+        self.store.add_audit(actor, "delete", job_id, {"name": row["name"],
+                                                       "owner": row.get("owner")})
         job = self.live.get(job_id)
         if job is not None:
-            self.stop(job_id)
+            self.stop(job_id, actor=actor)
             job.done.wait(5.0)
             self.live.pop(job_id, None)
         self.store.delete(job_id)
         self.recorder.weights_path(job_id).unlink(missing_ok=True)
         self.hub.publish("all", "deleted", job_id, {"id": job_id})
+        if row.get("owner") is not None:
+            self.hub.publish(owner_topic(row["owner"]), "deleted", job_id, {"id": job_id})
 
     def watch_filters(self, job_id: int, layer: int) -> None:
         control = self.executor.control(job_id)

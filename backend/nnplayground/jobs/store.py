@@ -41,10 +41,11 @@ class JobStore(ABC):
 
     @abstractmethod
     def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
-             offset: int = 0) -> list[dict[str, Any]]: ...
+             offset: int = 0, owner: str | None = None) -> list[dict[str, Any]]:
+        """Newest first; ``owner`` keeps one learner's jobs only."""
 
     @abstractmethod
-    def count(self, kind: Kind | None = None) -> int: ...
+    def count(self, kind: Kind | None = None, owner: str | None = None) -> int: ...
 
     @abstractmethod
     def delete(self, job_id: int) -> None: ...
@@ -68,6 +69,15 @@ class JobStore(ABC):
     def events(self, job_id: int) -> list[tuple[int, str, Any]]: ...
 
     @abstractmethod
+    def add_audit(self, actor: str | None, action: str, job_id: int | None,
+                  detail: dict[str, Any] | None = None) -> None:
+        """One line of the audit log: who started, paused, stopped or deleted what."""
+
+    @abstractmethod
+    def audit(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        """Audit lines, newest first: {id, at, actor, action, job_id, detail}."""
+
+    @abstractmethod
     def mark_interrupted(self) -> int:
         """Jobs a previous server process left live were cut off: say so, return how many."""
 
@@ -75,7 +85,7 @@ class JobStore(ABC):
     def close(self) -> None: ...
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -111,10 +121,24 @@ CREATE TABLE IF NOT EXISTS events (
   PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind, id);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at REAL NOT NULL,
+  actor TEXT,
+  action TEXT NOT NULL,
+  job_id INTEGER,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_owner ON runs(owner, kind, id);
 """
-# Version 1 (before the job system) had runs without kind/owner and no events table.
+AUDIT_TABLE = ("CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "at REAL NOT NULL, actor TEXT, action TEXT NOT NULL, job_id INTEGER, detail TEXT)")
+# Version 1 (before the job system) had runs without kind/owner and no events table;
+# version 2 had no audit log (classrooms).  The audit log keeps no foreign key: a line about
+# a deleted job must outlive the job.
 MIGRATIONS = {1: ["ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'",
-                  "ALTER TABLE runs ADD COLUMN owner TEXT"]}
+                  "ALTER TABLE runs ADD COLUMN owner TEXT"],
+              2: [AUDIT_TABLE]}
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -239,19 +263,38 @@ class SqliteJobStore(JobStore):
                          (job_id,)).fetchone()
         return None if row is None else self._row(row)
 
-    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
-             offset: int = 0) -> list[dict[str, Any]]:
+    @staticmethod
+    def _where(kind: Kind | tuple[Kind, ...] | None, owner: str | None) -> tuple[str, tuple]:
         kinds = () if kind is None else (kind,) if isinstance(kind, Kind) else tuple(kind)
-        where = f"WHERE kind IN ({','.join('?' * len(kinds))})" if kinds else ""
-        args = tuple(str(k) for k in kinds)
+        conds, args = [], [str(k) for k in kinds]
+        if kinds:
+            conds.append(f"kind IN ({','.join('?' * len(kinds))})")
+        if owner is not None:
+            conds.append("owner=?")
+            args.append(owner)
+        return ("WHERE " + " AND ".join(conds) if conds else ""), tuple(args)
+
+    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
+             offset: int = 0, owner: str | None = None) -> list[dict[str, Any]]:
+        where, args = self._where(kind, owner)
         rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs {where} ORDER BY id DESC "
                           "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
         return [self._row(r) for r in rows]
 
-    def count(self, kind: Kind | None = None) -> int:
-        if kind is None:
-            return self._exec("SELECT COUNT(*) FROM runs").fetchone()[0]
-        return self._exec("SELECT COUNT(*) FROM runs WHERE kind=?", (str(kind),)).fetchone()[0]
+    def count(self, kind: Kind | None = None, owner: str | None = None) -> int:
+        where, args = self._where(kind, owner)
+        return self._exec(f"SELECT COUNT(*) FROM runs {where}", args).fetchone()[0]
+
+    def add_audit(self, actor: str | None, action: str, job_id: int | None,
+                  detail: dict[str, Any] | None = None) -> None:
+        self._exec("INSERT INTO audit (at, actor, action, job_id, detail) VALUES (?,?,?,?,?)",
+                   (time.time(), actor, action, job_id, dumps(detail or {})))
+
+    def audit(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        rows = self._exec("SELECT id, at, actor, action, job_id, detail FROM audit "
+                          "ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        return [{"id": i, "at": at, "actor": actor, "action": action, "job_id": job,
+                 "detail": json.loads(detail)} for i, at, actor, action, job, detail in rows]
 
     def history(self, job_id: int) -> dict[str, list]:
         steps = self._exec("SELECT step, loss FROM steps WHERE run_id=? ORDER BY step",

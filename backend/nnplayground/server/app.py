@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.resources
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,11 +24,13 @@ from ..jobs.hub import Hub
 from ..jobs.service import JobService, JobSettings
 from ..jobs.store import SqliteJobStore
 from . import errors
+from .auth import Access, AccessMiddleware, check_startup
 from .deps import Services
 from .errors import ApiError
 from .jsonenc import SafeJSONResponse
 from .middleware import LimitsAndTiming
-from .routers import health, jobs, meta, models, remote, runs, specs, ws
+from .routers import auth, classroom, health, jobs, meta, models, remote, runs, specs, ws
+from .services.classroom import Classroom
 from .services.models import ModelStore
 from .settings import Settings
 
@@ -39,6 +42,8 @@ def plotly_js() -> Path:
 
 
 def build_services(settings: Settings) -> Services:
+    check_startup(settings)  # before anything is opened: a refused start leaves no trace
+    access = Access(settings) if settings.access else None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteJobStore(settings.db_path)
     cut = store.mark_interrupted()
@@ -51,7 +56,23 @@ def build_services(settings: Settings) -> Services:
         snapshot_interval=settings.snapshot_interval, pause_grace=settings.pause_grace,
         lab_idle_seconds=settings.lab_idle_seconds, max_waiting_labs=settings.max_waiting_labs),
         store, hub)
-    return Services(settings, store, hub, jobs, ModelStore(settings.models_dir))
+    room = Classroom(settings.data_dir / "classroom.json", jobs, settings.models_dir,
+                     access.teachers if access else set)
+    if access is not None:  # localhost keeps plain first-come-first-served
+        jobs.executor.set_running_limit(room.running_limit)
+    return Services(settings, store, hub, jobs, ModelStore(settings.models_dir), room, access)
+
+
+def _announce(settings: Settings, access: Access) -> None:
+    """Printed, not logged: the teacher needs these lines whatever the log level."""
+    base = f"http://{settings.host}:{settings.port}"
+    if access.mode == "code":
+        lines = [f"  learners: {base}/?code={access.class_code}",
+                 f"  class code: {access.class_code}",
+                 f"  teacher:  {base}/?code={access.teacher_code}  (keep this one to yourself)"]
+    else:
+        lines = [f"  {base}/  -- sign in with a name and password from {settings.users_file}"]
+    print("nn-playground class is open:", *lines, sep="\n", file=sys.stderr, flush=True)
 
 
 def _remove_leftovers(folder: Path) -> None:
@@ -79,8 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
 
     app.add_middleware(LimitsAndTiming, max_request_bytes=settings.max_request_bytes)
+    if services.access is not None:
+        app.add_middleware(AccessMiddleware, services=services)
+        _announce(settings, services.access)
 
-    for module in (health, meta, specs, runs, remote, jobs, models, ws):
+    for module in (health, meta, specs, runs, remote, jobs, models, ws, auth, classroom):
         app.include_router(module.router)
     _include_labs(app)
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from ..jobs.hub import Hub
 from ..jobs.service import JobService
 from ..jobs.store import JobStore
+from .auth import Access, Principal, principal_of
 from .services.models import ModelStore
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .services.classroom import Classroom
 
 
 @dataclass
@@ -21,6 +25,8 @@ class Services:
     hub: Hub
     jobs: JobService
     models: ModelStore
+    classroom: Classroom
+    access: Access | None = None  # None: localhost, no sign-in
 
 
 def _services(request: Request) -> Services:
@@ -36,9 +42,16 @@ def get_jobs(request: Request) -> JobService:
 
 
 def get_models(request: Request) -> ModelStore:
-    return _services(request).models
+    """The folder of saved models this person sees: their own in a class."""
+    services, who = _services(request), principal_of(request)
+    return services.models if who.name is None else services.classroom.models_for(who)
+
+
+def get_principal(request: Request) -> Principal:
+    return principal_of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 JobsDep = Annotated[JobService, Depends(get_jobs)]
 ModelsDep = Annotated[ModelStore, Depends(get_models)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

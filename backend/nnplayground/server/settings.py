@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -35,6 +35,13 @@ class Settings(BaseModel):
     pause_grace: float = 120.0  # a run paused longer hands its worker slot to the queue
     lab_idle_seconds: float = Field(5.0, gt=0)  # lab jobs nobody reads this long are stopped
     max_waiting_labs: int = Field(8, ge=1)
+    # A class (docs/classroom.md): "" on localhost; "code" (a class code printed at start)
+    # or "users" (names and passwords in users_file) -- required on any other address.
+    access: Literal["", "code", "users"] = ""
+    class_code: str = ""  # empty: a random one is made at start and printed
+    teacher_code: str = ""  # likewise, for the teacher's sign-in in "code" mode
+    users_file: Path | None = None
+    login_failures: int = Field(5, ge=1)  # wrong sign-ins per address per minute
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

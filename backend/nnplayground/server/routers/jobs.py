@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..deps import JobsDep
+from ..deps import JobsDep, PrincipalDep
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 
 @router.get("")
-def live_jobs(jobs: JobsDep) -> dict:
-    return jobs.jobs()
+def live_jobs(jobs: JobsDep, who: PrincipalDep) -> dict:
+    return jobs.jobs(owner=who.owner)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from ...jobs.encode import clean
 from ...jobs.model import Kind
 from ...labs import optimizer_race
 from ...labs.registry import Lab, all_labs
-from ..deps import JobsDep
+from ..deps import JobsDep, PrincipalDep
 from ..errors import ApiError
 from ..schemas.common import ERRORS
 from ..schemas.ids import JobId
@@ -75,7 +75,8 @@ for _lab in all_labs().values():
 
 # ---- background jobs ---------------------------------------------------------------------
 @router.post(P + "/jobs", status_code=202, responses=ERRORS)
-def create_job(req: JobRequest, jobs: JobsDep) -> dict[str, Any]:
+def create_job(req: JobRequest, jobs: JobsDep, who: PrincipalDep,
+               request: Request) -> dict[str, Any]:
     labs = _job_labs()
     if req.lab not in labs:
         raise ApiError(422, "invalid", f"unknown lab {req.lab!r}; choose one of: "
@@ -87,12 +88,13 @@ def create_job(req: JobRequest, jobs: JobsDep) -> dict[str, Any]:
         field = getattr(exc, "field", None)
         raise ApiError(422, "invalid", f"params.{exc}" if field else str(exc),
                        f"params.{field}" if field else "params") from None
-    return jobs.create_lab(lab, params)
+    request.app.state.services.classroom.check_create(who)  # a class's fair share
+    return jobs.create_lab(lab, params, owner=who.name)
 
 
 @router.get(P + "/jobs")
-def list_jobs(jobs: JobsDep) -> list[dict[str, Any]]:
-    return jobs.list_labs()
+def list_jobs(jobs: JobsDep, who: PrincipalDep) -> list[dict[str, Any]]:
+    return jobs.list_labs(owner=who.owner)
 
 
 @router.get(P + "/jobs/{job_id}", responses=ERRORS)
@@ -101,6 +103,6 @@ def get_job(job_id: JobId, jobs: JobsDep) -> Any:
 
 
 @router.post(P + "/jobs/{job_id}/stop", responses=ERRORS)
-def stop_job(job_id: JobId, jobs: JobsDep) -> dict[str, Any]:
-    jobs.stop(job_id, Kind.LAB)
+def stop_job(job_id: JobId, jobs: JobsDep, who: PrincipalDep) -> dict[str, Any]:
+    jobs.stop(job_id, Kind.LAB, actor=who.name)
     return jobs.lab_summary(job_id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import ModelsDep, SettingsDep
+from ..deps import JobsDep, ModelsDep, PrincipalDep, SettingsDep
 from ..errors import ApiError
 from ..jsonenc import SafeJSONResponse
 from ..schemas.common import ERRORS
@@ -51,8 +51,9 @@ async def upload(request: Request, models: ModelsDep, settings: SettingsDep,
 
 
 @router.delete("/{name}", status_code=204, responses=ERRORS)
-def delete(name: str, models: ModelsDep) -> Response:
+def delete(name: str, models: ModelsDep, jobs: JobsDep, who: PrincipalDep) -> Response:
     models.delete(name)
+    jobs.store.add_audit(who.name, "delete_model", None, {"name": name})
     return Response(status_code=204)
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from ..auth import principal_of
 from ..errors import ApiError
 from ..schemas.common import ERRORS
 from ..schemas.ids import JobId
@@ -40,8 +41,8 @@ RemoteDep = Annotated[RemoteRuns, Depends(get_remote)]
 
 
 @router.post("/remote", status_code=201, response_model=RemoteCreated, responses=ERRORS)
-def create(body: RemoteCreate, remote: RemoteDep) -> dict:
-    return remote.create(body)
+def create(body: RemoteCreate, remote: RemoteDep, request: Request) -> dict:
+    return remote.create(body, owner=principal_of(request).name)  # a class: the learner's
 
 
 @router.post("/{run_id}/remote/events", response_model=RemoteEventsReply, responses=ERRORS)

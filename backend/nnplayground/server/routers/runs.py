@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from ..deps import JobsDep, ModelsDep, SettingsDep
+from ..deps import JobsDep, ModelsDep, PrincipalDep, SettingsDep
 from ..jsonenc import SafeJSONResponse
 from ..schemas.common import ERRORS
 from ..schemas.ids import JobId
@@ -21,14 +21,18 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 
 @router.post("", status_code=201, response_model=Run, responses=ERRORS)
-def create_run(body: RunCreate, jobs: JobsDep, settings: SettingsDep) -> dict:
-    return jobs.create_run(runconfig.resolve(body, settings))
+def create_run(body: RunCreate, jobs: JobsDep, settings: SettingsDep, who: PrincipalDep,
+               request: Request) -> dict:
+    config = runconfig.resolve(body, settings)
+    request.app.state.services.classroom.check_create(who, config)  # a class's fair share
+    return jobs.create_run(config, owner=who.name)
 
 
 @router.get("", response_model=list[RunSummary])
-def list_runs(jobs: JobsDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+def list_runs(jobs: JobsDep, who: PrincipalDep,
+              limit: Annotated[int, Query(ge=1, le=500)] = 100,
               offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[dict]:
-    return jobs.list_runs(limit, offset)
+    return jobs.list_runs(limit, offset, owner=who.owner)
 
 
 @router.get("/{run_id}", response_model=Run, responses=ERRORS)
@@ -37,20 +41,20 @@ def get_run(run_id: JobId, jobs: JobsDep) -> dict:
 
 
 @router.post("/{run_id}/pause", response_model=Run, responses=ERRORS)
-def pause(run_id: JobId, jobs: JobsDep) -> dict:
-    jobs.pause(run_id)
+def pause(run_id: JobId, jobs: JobsDep, who: PrincipalDep) -> dict:
+    jobs.pause(run_id, actor=who.name)
     return jobs.get_run(run_id)
 
 
 @router.post("/{run_id}/resume", response_model=Run, responses=ERRORS)
-def resume(run_id: JobId, jobs: JobsDep) -> dict:
-    jobs.resume(run_id)
+def resume(run_id: JobId, jobs: JobsDep, who: PrincipalDep) -> dict:
+    jobs.resume(run_id, actor=who.name)
     return jobs.get_run(run_id)
 
 
 @router.post("/{run_id}/stop", response_model=Run, responses=ERRORS)
-def stop(run_id: JobId, jobs: JobsDep) -> dict:
-    jobs.stop(run_id)
+def stop(run_id: JobId, jobs: JobsDep, who: PrincipalDep) -> dict:
+    jobs.stop(run_id, actor=who.name)
     return jobs.get_run(run_id)
 
 
@@ -61,8 +65,8 @@ def update(run_id: JobId, body: RunUpdate, jobs: JobsDep) -> dict:
 
 
 @router.delete("/{run_id}", status_code=204, responses=ERRORS)
-def delete(run_id: JobId, jobs: JobsDep) -> Response:
-    jobs.delete(run_id)
+def delete(run_id: JobId, jobs: JobsDep, who: PrincipalDep) -> Response:
+    jobs.delete(run_id, actor=who.name)
     return Response(status_code=204)
 
 

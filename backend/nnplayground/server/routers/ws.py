@@ -22,7 +22,9 @@ from ...jobs import probes
 from ...jobs.errors import JobError
 from ...jobs.hub import ALL_RUNS, PROTOCOL_VERSION, Client
 from ...jobs.model import FINISHED, Kind
+from ...jobs.recorder import owner_topic
 from ...jobs.store import MAX_ID
+from ..auth import principal_of
 from ..jsonenc import dumps
 
 router = APIRouter(tags=["websockets"])
@@ -209,13 +211,15 @@ async def all_runs(ws: WebSocket) -> None:
         return
     services = ws.app.state.services
     client = Client(max_queue=services.settings.ws_queue_size)
-    services.hub.subscribe(ALL_RUNS, client)
+    owner = principal_of(ws).owner  # a learner follows their own runs only
+    topic = ALL_RUNS if owner is None else owner_topic(owner)
+    services.hub.subscribe(topic, client)
 
     async def on_message(msg: dict) -> None:
         raise ValueError(f"unknown message type {msg.get('type')!r}; use 'rate'")
 
     try:
-        runs = await run_in_threadpool(services.jobs.list_runs)
+        runs = await run_in_threadpool(services.jobs.list_runs, 100, 0, owner)
         await _send(ws, client, "hello", None, {"protocol": PROTOCOL_VERSION,
                                                 "version": __version__})
         await _send(ws, client, "state", None, {"runs": runs})
@@ -223,4 +227,4 @@ async def all_runs(ws: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        services.hub.unsubscribe(ALL_RUNS, client)
+        services.hub.unsubscribe(topic, client)

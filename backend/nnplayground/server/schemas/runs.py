@@ -54,6 +54,7 @@ class RunSummary(BaseModel):
     id: int
     kind: str = "train"
     name: str
+    owner: str | None = None  # the learner whose run it is (a class); None on localhost
     status: Status
     created_at: float
     started_at: float | None = None

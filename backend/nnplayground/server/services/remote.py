@@ -80,7 +80,7 @@ class RemoteRuns:
                     "message": f"the script sent nothing for {self.idle_seconds:.0f} s"})
 
     # ---- (1) create ------------------------------------------------------------------------
-    def create(self, body: Any) -> dict[str, Any]:
+    def create(self, body: Any, owner: str | None = None) -> dict[str, Any]:
         self._reap()
         model = Sequential.from_config(body.spec, rng=0, max_params=self.settings.max_params)
         spec = model.get_config()  # normalised: what the page and infer() rebuild from
@@ -97,8 +97,8 @@ class RemoteRuns:
             optimizer=body.optimizer, weight_decay=body.weight_decay,
             batch_size=body.batch_size, epochs=body.epochs, seed=0,
             eval_every=0, probe_every=0).model_dump()
-        job_id, created = self.jobs.store.create(Kind.REMOTE, config["name"], config)
-        job = TrainState(job_id, Kind.REMOTE, config["name"], config, created)
+        job_id, created = self.jobs.store.create(Kind.REMOTE, config["name"], config, owner)
+        job = TrainState(job_id, Kind.REMOTE, config["name"], config, created, owner)
         start = body.initial_epoch * body.steps_per_epoch
         self._runs[job_id] = Remote(secrets.token_urlsafe(24), data,
                                     rate=(time.monotonic(), start, None))
