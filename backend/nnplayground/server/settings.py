@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -35,6 +35,13 @@ class Settings(BaseModel):
     pause_grace: float = 120.0  # a run paused longer hands its worker slot to the queue
     lab_idle_seconds: float = Field(5.0, gt=0)  # lab jobs nobody reads this long are stopped
     max_waiting_labs: int = Field(8, ge=1)
+    # A class on many machines (README "A class on a cluster"): none of these set means one
+    # process, SQLite and the local executor, and no Ray process is started.
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str = ""  # empty: a Ray of this process's own (a laptop)
+    cpus_per_job: float = Field(1.0, gt=0, le=64)
+    database_url: str = Field("", pattern=r"^(postgres(ql)?://.*)?$")
+    shared_dir: Path | None = None  # saved models and final weights, read by every server
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -56,9 +63,13 @@ class Settings(BaseModel):
         return self.data_dir / "runs.sqlite3"
 
     @property
+    def store_location(self) -> str:
+        return self.database_url or str(self.db_path)
+
+    @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return (self.shared_dir or self.data_dir) / "models"
 
     @property
     def weights_dir(self) -> Path:
-        return self.data_dir / "run-weights"
+        return (self.shared_dir or self.data_dir) / "run-weights"

@@ -1,0 +1,59 @@
+"""A run created through server A is watched, paused, given a new learning rate, predicted
+with and stopped through server B (both on one Ray cluster and one PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from websockets.sync.client import connect
+
+from tests.cluster.conftest import Cluster, wait_run
+from tests.server.conftest import TINY_RUN
+from tests.server.routers.test_ws import recv, until
+
+LONG_TOY = {**TINY_RUN, "train_size": 5000, "batch_size": 5, "epochs": 200}
+
+
+def test_a_run_from_server_a_is_controlled_through_server_b(cluster: Cluster) -> None:
+    a, b = cluster.a, cluster.b
+    rid = httpx.post(a.url + "/api/runs", json=LONG_TOY, timeout=30).json()["id"]
+    with connect(f"{b.ws_url}/ws/runs/{rid}?rate=20") as ws:
+        assert recv(ws)["type"] == "hello"
+        state = recv(ws)
+        assert state["type"] == "state" and state["data"]["id"] == rid
+        first = until(ws, lambda m: m["type"] == "step", timeout=60)
+        assert first["run"] == rid
+
+        assert httpx.post(f"{b.url}/api/runs/{rid}/pause", timeout=10).status_code == 200
+        t0 = time.monotonic()
+        until(ws, lambda m: m["type"] == "status" and m["data"]["status"] == "paused")
+        assert time.monotonic() - t0 < 1.0  # the control reached the Ray worker in time
+        paused_at = wait_run(a.url, rid, lambda r: r["status"] == "paused")["progress"]["step"]
+        time.sleep(0.5)
+        assert httpx.get(f"{a.url}/api/runs/{rid}").json()["progress"]["step"] == paused_at
+
+        r = httpx.patch(f"{b.url}/api/runs/{rid}", json={"lr": 0.0025}, timeout=10)
+        assert r.status_code == 200, r.text
+        assert httpx.post(f"{b.url}/api/runs/{rid}/resume", timeout=10).status_code == 200
+        step = until(ws, lambda m: m["type"] == "step" and m["data"].get("lr") == 0.0025)
+        assert step["data"]["step"] > paused_at
+
+        # predictions from the other server, on the snapshot the Ray worker published
+        for server in (a, b):
+            p = httpx.post(f"{server.url}/api/runs/{rid}/predict",
+                           json={"points": [[0.1, 0.2]]}, timeout=10)
+            assert p.status_code == 200, p.text
+            assert abs(sum(p.json()["probs"][0]) - 1) < 1e-4
+
+        assert httpx.post(f"{b.url}/api/runs/{rid}/stop", timeout=10).status_code == 200
+        end = until(ws, lambda m: m["type"] == "status" and m["data"]["status"] == "stopped")
+        assert end["run"] == rid
+    for server in (a, b):
+        run = wait_run(server.url, rid, lambda r: r["status"] == "stopped")
+        assert run["history"]["steps"]
+    # the stopped run's last weights are in the shared folder: predictions still work
+    # from both servers after the job's actor is gone
+    p = httpx.post(f"{b.url}/api/runs/{rid}/predict", json={"points": [[0.1, 0.2]]})
+    assert p.status_code == 200, p.text
+    assert (cluster.shared / "run-weights" / f"run-{rid}.npz").exists()
