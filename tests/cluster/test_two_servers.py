@@ -57,3 +57,23 @@ def test_a_run_from_server_a_is_controlled_through_server_b(cluster: Cluster) ->
     p = httpx.post(f"{b.url}/api/runs/{rid}/predict", json={"points": [[0.1, 0.2]]})
     assert p.status_code == 200, p.text
     assert (cluster.shared / "run-weights" / f"run-{rid}.npz").exists()
+
+
+def test_a_run_waits_for_a_free_node_and_can_be_stopped_before_it_starts(
+        cluster: Cluster) -> None:
+    a, b = cluster.a, cluster.b
+    busy = [httpx.post(a.url + "/api/runs", json=LONG_TOY, timeout=30).json()["id"]
+            for _ in range(2)]  # one per Ray node's only CPU
+    for rid in busy:
+        wait_run(b.url, rid, lambda r: r["status"] == "running")
+    waiting = httpx.post(b.url + "/api/runs", json=LONG_TOY, timeout=30).json()["id"]
+    time.sleep(1.0)
+    assert httpx.get(f"{a.url}/api/runs/{waiting}").json()["status"] == "queued"
+    listing = httpx.get(a.url + "/api/jobs").json()
+    assert waiting in listing["queue"] and listing["running"] == 2
+    assert httpx.post(f"{a.url}/api/runs/{waiting}/stop", timeout=10).status_code == 200
+    run = wait_run(b.url, waiting, lambda r: r["status"] == "stopped", timeout=10)
+    assert run["started_at"] is None and not run["history"]["steps"]
+    for rid in busy:
+        httpx.post(f"{b.url}/api/runs/{rid}/stop", timeout=10)
+        wait_run(a.url, rid, lambda r: r["status"] == "stopped")

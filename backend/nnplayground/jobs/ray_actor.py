@@ -1,6 +1,12 @@
-"""The home of one job on a Ray cluster: a small detached actor (no CPU of its own).
+"""The home of a job on a Ray cluster, in one of a few detached host actors (no CPU of
+their own, ``JOB_HOSTS`` in ray_executor.py; job ``n`` lives on host ``n % JOB_HOSTS``).
 
-It owns what the app server owns for a local job: the job's live state and Recorder (so
+A first version gave every job an actor of its own: a new worker process per job, ~6 s
+from POST to the first step on our loaded 2-core box and ~100 MB each (benchmarks/README.md).
+A few long-lived hosts keep that cost to the first job, and one database connection per
+host instead of one per job.
+
+The job's home owns what the app server owns for a local job: the job's live state and Recorder (so
 the store is written from here, whichever app server started the job or goes away), the
 controls (pause, stop, learning rate, filters), the latest weight snapshot, and the event
 log every app server long-polls (relay.py).  The job's body runs as a Ray task of its own
@@ -33,7 +39,7 @@ from .relay import EventLog, job_fields
 from .store import JobStore, SqliteJobStore
 
 log = logging.getLogger("nnplayground.jobs")
-LINGER_SECONDS = 10.0  # a finished job's actor stays this long: pollers read its end
+LINGER_SECONDS = 10.0  # a finished job's home stays this long: pollers read its end
 STATUS = "_status"  # the job's own status changes (pause, resume) ride with its events
 
 
@@ -46,10 +52,54 @@ def open_store(location: str) -> JobStore:
     return SqliteJobStore(Path(location))
 
 
-class JobActor:
-    def __init__(self, job_cls: type, fields: dict[str, Any], work: Any, store: str,
-                 weights_dir: str, cpus: float) -> None:
+class JobHandle:
+    """A job's methods on its host, called like an actor's: ``handle.poll.remote(...)``."""
+
+    def __init__(self, host: Any, job_id: int) -> None:
+        self.host, self.job_id = host, job_id
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Method(self.host, self.job_id, name)
+
+
+class _Method:
+    def __init__(self, host: Any, job_id: int, name: str) -> None:
+        self.host, self.job_id, self.name = host, job_id, name
+
+    def remote(self, *args: Any) -> Any:
+        return self.host.call.remote(self.job_id, self.name, *args)
+
+
+class JobHost:
+    """The Ray actor: the homes of the jobs placed on it, one store connection for all."""
+
+    def __init__(self, store: str) -> None:
         self.store = open_store(store)
+        self.homes: dict[int, JobHome] = {}
+
+    def add(self, job_cls: type, fields: dict[str, Any], work: Any, weights_dir: str,
+            cpus: float) -> None:
+        job_id = fields["id"]
+        me = JobHandle(ray.get_runtime_context().current_actor, job_id)
+        home = JobHome(job_cls, fields, work, self.store, weights_dir, cpus, me,
+                       retire=lambda: self.homes.pop(job_id, None))
+        self.homes[job_id] = home
+        home.start()
+
+    def call(self, job_id: int, method: str, *args: Any) -> Any:
+        home = self.homes.get(job_id)
+        if home is None:
+            raise LookupError(f"job {job_id} is not on this host (finished, or the host "
+                              "was restarted)")
+        return getattr(home, method)(*args)
+
+
+class JobHome:
+    def __init__(self, job_cls: type, fields: dict[str, Any], work: Any, store: JobStore,
+                 weights_dir: str, cpus: float, me: JobHandle, retire: Any) -> None:
+        self.store, self.me, self.retire = store, me, retire
         self.log = EventLog()
         self.recorder = Recorder(self.store, self.log, Path(weights_dir))
         self.job = job_cls(**fields)
@@ -65,10 +115,9 @@ class JobActor:
     def start(self) -> None:
         from .ray_context import run_job
 
-        me = ray.get_runtime_context().current_actor
         self.ref = run_job.options(num_cpus=self.cpus, max_retries=0,
                                    name=f"nnpg-job-{self.job.id}").remote(
-            self.work, self.job.id, me, self.weights_dir, self.cpus)
+            self.work, self.job.id, self.me, self.weights_dir, self.cpus)
         threading.Thread(target=self._wait, daemon=True).start()
 
     def begin(self, node: str, pid: int) -> dict[str, Any]:
@@ -141,8 +190,7 @@ class JobActor:
 
     def _retire(self) -> None:
         time.sleep(LINGER_SECONDS)
-        self.store.close()
-        ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
+        self.retire()
 
     # -- what the job's task calls -----------------------------------------------------------
     def push(self, events: list[tuple], weights: list[Any] | None = None,

@@ -1,14 +1,15 @@
 """The Ray executor (``NNPG_EXECUTOR=ray``): every job runs on a Ray cluster, and every app
 server can watch and control every job, whichever server started it.
 
-Each job gets a detached actor named ``job-<id>`` (ray_actor.JobActor) that owns the job's
-state, controls and event log; its body runs as a Ray task with ``cpus_per_job`` CPUs, so
-Ray's scheduler is the queue across all nodes.  This side keeps a mirror of every live
+Each job gets a home (ray_actor.JobHome) on one of ``JOB_HOSTS`` detached host actors,
+named ``nnpg-host-<id % JOB_HOSTS>``, that owns the job's state, controls and event log;
+its body runs as a Ray task with ``cpus_per_job`` CPUs, so Ray's scheduler is the queue
+across all nodes.  This side keeps a mirror of every live
 job (relay.Mirror) in the recorder's ``jobs``, so the JobService reads and controls jobs
 exactly as it does with the local executor.
 
-An app server that goes away takes nothing with it: actors are detached, the jobs' tasks
-belong to their actors, and the store is written by the actors.
+An app server that goes away takes nothing with it: hosts are detached, the jobs' tasks
+belong to their hosts, and the store is written by the hosts.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import ray
 
 from .executor import Executor, Task
 from .model import FINISHED, LIVE, Status
-from .ray_actor import JobActor
+from .ray_actor import JobHandle, JobHost
 from .recorder import Recorder
 from .relay import AttachingJobs, Mirror, job_fields
 from .state import LiveJob
@@ -33,12 +34,18 @@ from .state import LiveJob
 log = logging.getLogger("nnplayground.jobs")
 NAMESPACE = "nnplayground"
 CALL_TIMEOUT = 10.0
-ORPHAN_SECONDS = 15.0  # a live row this old with no actor was cut off (its server died)
+ORPHAN_SECONDS = 15.0  # a live row this old with no home was cut off (its host died)
 DISCOVER_SECONDS = 1.0
 
 
-def actor_name(job_id: int) -> str:
-    return f"job-{job_id}"
+# Hosts of the jobs' records: every app server must use the same number.  4 hosts of ~100 MB
+# and one database connection each hold a class of 100 (their work is ~1 ms per job event
+# batch, see benchmarks/README.md); a host lost takes its jobs' live state with it.
+JOB_HOSTS = 4
+
+
+def host_name(job_id: int) -> str:
+    return f"nnpg-host-{job_id % JOB_HOSTS}"
 
 
 def _get(ref: Any) -> Any:
@@ -78,6 +85,7 @@ class RayExecutor(Executor):
                      configure_logging=False)
         self.recorder, self.store, self.weights_dir = recorder, store, weights_dir
         self.cpus_per_job = cpus_per_job
+        self._host_actor = ray.remote(JobHost)
         self.server = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.mirrors: dict[int, Mirror] = {}
         self._finished: set[int] = set()  # ids known to be over: never attached again
@@ -96,13 +104,13 @@ class RayExecutor(Executor):
         job = task.job
         if job is None or task.work is None:
             raise ValueError("the Ray executor runs a task's work, not a local body")
-        actor = ray.remote(JobActor).options(
-            name=actor_name(job.id), namespace=NAMESPACE, lifetime="detached", num_cpus=0,
-            max_concurrency=64, max_restarts=0).remote(
-            type(job), job_fields(job), task.work, self.store, self.weights_dir,
-            self.cpus_per_job)
-        actor.start.remote()
-        self._mirror(job, actor)
+        host = self._host_actor.options(
+            name=host_name(job.id), namespace=NAMESPACE, lifetime="detached", num_cpus=0,
+            max_concurrency=1000, max_restarts=0, get_if_exists=True).remote(self.store)
+        # Waited for: the mirror's first poll must find the job on its host.
+        _get(host.add.remote(type(job), job_fields(job), task.work, self.weights_dir,
+                             self.cpus_per_job))
+        self._mirror(job, JobHandle(host, job.id))
         self.recorder.queue_changed()
 
     def _mirror(self, job: LiveJob, actor: Any) -> LiveJob:
@@ -126,7 +134,7 @@ class RayExecutor(Executor):
             self._finished.add(job_id)
             return None
         try:
-            actor = ray.get_actor(actor_name(job_id), namespace=NAMESPACE)
+            actor = JobHandle(ray.get_actor(host_name(job_id), namespace=NAMESPACE), job_id)
             cls, fields = _get(actor.state.remote())
         except Exception:  # no actor yet (being created), or gone
             return None

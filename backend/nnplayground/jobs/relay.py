@@ -1,6 +1,7 @@
 """A job's events, from the Ray actor that owns the job to every app server.
 
-Each job on a Ray cluster has one actor (ray_actor.JobActor) that runs the job's Recorder:
+Each job on a Ray cluster has a home on a host actor (ray_actor.JobHome; "the actor" below)
+that runs the job's Recorder:
 it applies the job's events to the job's state, writes the store, and keeps a numbered
 log of the raw events (``EventLog``).  Each app server keeps a *mirror* of every live job
 (``Mirror``): the actor's state at attach time, then the log's entries applied in order
@@ -167,8 +168,9 @@ class Mirror:
 
     @staticmethod
     def _actor_gone(exc: Exception) -> bool:
-        return type(exc).__name__ in ("RayActorError", "ActorDiedError",
-                                      "ActorUnavailableError", "ValueError")
+        """The host died, or no longer has the job (LookupError from its ``call``)."""
+        return isinstance(exc, LookupError) or type(exc).__name__ in (
+            "RayActorError", "ActorDiedError", "ActorUnavailableError")
 
     def resync(self) -> None:
         """This server fell behind the actor's log: take the whole state again."""
