@@ -127,7 +127,9 @@ def _ray_start(args: list[str], env: dict[str, str]) -> None:
 def running_ray(cpus: int = 1) -> Iterator[RayCluster]:
     """A head and a second node, ``cpus`` CPUs each, on loopback."""
     temp = Path(tempfile.mkdtemp(prefix="nnpgray-", dir="/tmp"))  # short: socket paths
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # Ray keeps about num_cpus idle workers per node and ends the rest after 1 s; with the
+    # job hosts among them every job's task would start a new worker process (2-5 s here).
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_num_workers_soft_limit": "6"}
     port = free_port()
     cluster = RayCluster(f"127.0.0.1:{port}", temp, env)
     try:
