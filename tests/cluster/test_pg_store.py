@@ -6,6 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from nnplayground.jobs.errors import StoreUnavailable
 from nnplayground.jobs.model import Kind
 from nnplayground.jobs.pg_store import MIGRATIONS, SCHEMA_VERSION, PgJobStore
 from tests.cluster.conftest import Postgres
@@ -80,3 +81,13 @@ def test_the_store_reconnects_after_a_postgres_restart(fresh_db: str,
     postgres.restart()
     b, _ = store.create(Kind.TRAIN, "after", {})  # the old connection is dead: a new one
     assert [r["name"] for r in store.list()] == ["after", "before"] and b > a
+
+
+def test_a_database_that_stays_away_is_a_503_naming_it(fresh_db: str,
+                                                       postgres: Postgres) -> None:
+    store = PgJobStore(fresh_db, retry_seconds=0.5)
+    store.url = fresh_db.rsplit(":", 1)[0] + ":1/nowhere"  # as if the server never came back
+    store.close()
+    with pytest.raises(StoreUnavailable, match="job database") as err:
+        store.get(1)
+    assert err.value.status == 503

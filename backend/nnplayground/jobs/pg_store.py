@@ -7,8 +7,8 @@ connection behind a lock per process (like SQLite): the writes are small and few
 are batched every 5 s, epochs once an epoch), measured at well under 1 ms each here.
 
 A dropped connection (PostgreSQL restarted, a network blip) is opened again and the
-statement retried for up to ``retry_seconds``: the app servers and job actors carry on
-without a restart of their own.
+statement retried for up to ``retry_seconds``: the app servers and job hosts carry on
+without a restart of their own.  Past that, StoreUnavailable (a 503 naming the database).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from .encode import dumps
+from .errors import StoreUnavailable
 from .model import LIVE, Kind, Status
 from .store import COLUMNS, JSON_COLUMNS, MAX_ID, JobStore
 
@@ -97,8 +98,9 @@ class PgJobStore(JobStore):
                     if self._conn is not None:
                         self._conn.close()
                     self._conn = None
-                    if time.monotonic() >= deadline:
-                        raise
+                    if time.monotonic() >= deadline:  # a 503 naming it, not a crash
+                        raise StoreUnavailable(f"the job database cannot be reached: {exc}",
+                                               reason=str(exc)) from None
                     log.warning("the job database went away (%s); reconnecting", exc)
             time.sleep(0.25)
 
