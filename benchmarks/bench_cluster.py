@@ -13,7 +13,9 @@ with a watcher at the fastest rate.  Printed per side, and as Ray/local ratios:
   time (its started_at..finished_at): what the executor adds around a job;
 * time to first step: from POST to the first ``step`` message at the watcher;
 * makespan of 20 runs submitted at once;
-* messages per second reaching a watcher at ``rate=60`` (the protocol's maximum).
+* messages per second reaching a watcher at ``rate=60`` (the protocol's maximum);
+* pause seen: from POST .../pause to the watcher's "paused" status (median of 5): the
+  control's way to the job and the job's answer back.
 """
 
 from __future__ import annotations
@@ -87,8 +89,18 @@ def events_per_second(url: str, ws_url: str, seconds: float = 5.0) -> float:
             ws.recv(timeout=30)
             count += 1
         rate = count / (time.monotonic() - t0)
+        pauses = []
+        for _ in range(5):  # a control's way to the job and the job's answer back
+            t0 = time.monotonic()
+            httpx.post(f"{url}/api/runs/{rid}/pause", timeout=30)
+            while True:
+                msg = json.loads(ws.recv(timeout=30))
+                if msg["type"] == "status" and msg["data"]["status"] == "paused":
+                    break
+            pauses.append(time.monotonic() - t0)
+            httpx.post(f"{url}/api/runs/{rid}/resume", timeout=30)
     httpx.post(f"{url}/api/runs/{rid}/stop", timeout=30)
-    return rate
+    return rate, statistics.median(pauses)
 
 
 def side(name: str, url: str, ws_url: str, runs: int) -> dict[str, float]:
@@ -97,11 +109,12 @@ def side(name: str, url: str, ws_url: str, runs: int) -> dict[str, float]:
     out = {"overhead": statistics.median(r["overhead"] for r in rows),
            "first_step": statistics.median(r["first_step"] for r in rows),
            "trained": statistics.median(r["trained"] for r in rows),
-           "makespan": makespan(url, runs), "events": events_per_second(url, ws_url)}
+           "makespan": makespan(url, runs)}
+    out["events"], out["pause"] = events_per_second(url, ws_url)
     print(f"{name:6s} per-job overhead {out['overhead'] * 1000:8.0f} ms (median of {runs})   "
           f"first step {out['first_step'] * 1000:7.0f} ms   training {out['trained'] * 1000:6.0f}"
-          f" ms   {runs} at once {out['makespan']:6.1f} s   watcher {out['events']:5.1f} msg/s",
-          flush=True)
+          f" ms   {runs} at once {out['makespan']:6.1f} s   watcher {out['events']:5.1f} msg/s"
+          f"   pause seen {out['pause'] * 1000:5.0f} ms", flush=True)
     return out
 
 
@@ -109,7 +122,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--cpus", type=int, default=1, help="CPUs of each Ray node")
+    parser.add_argument("--idle-workers", type=int, default=6,
+                        help="RAY_num_workers_soft_limit of each node (0: Ray's default)")
     args = parser.parse_args()
+    args.idle_workers = args.idle_workers or None
     from tests.cluster.parts import running_postgres, running_ray
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +135,8 @@ def main() -> None:
             local = side("local", server.url, server.ws_url, args.runs)
         finally:
             server.stop()
-        with running_postgres() as pg, running_ray(cpus=args.cpus) as ray_cluster:
+        with running_postgres() as pg, \
+                running_ray(cpus=args.cpus, idle_workers=args.idle_workers) as ray_cluster:
             (Path(tmp) / "ray").mkdir()
             server = start_server(Path(tmp) / "ray", env={
                 "NNPG_EXECUTOR": "ray", "NNPG_RAY_ADDRESS": ray_cluster.address,
@@ -130,7 +147,8 @@ def main() -> None:
                 with contextlib.suppress(Exception):
                     server.stop()
     print("ray/local: " + "   ".join(f"{k} {ray[k] / local[k]:.2f}" for k in
-                                      ("overhead", "first_step", "makespan", "events")))
+                                      ("overhead", "first_step", "makespan", "events",
+                                       "pause")))
 
 
 if __name__ == "__main__":

@@ -83,6 +83,22 @@ def cluster(postgres: Postgres, ray_cluster: RayCluster,
             server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _stop_what_is_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A failed test must not leave runs holding the cluster's two CPUs for the next one."""
+    yield
+    if "cluster" not in request.fixturenames:
+        return
+    url = request.getfixturevalue("cluster").a.url
+    with contextlib.suppress(httpx.HTTPError):
+        for run in httpx.get(url + "/api/runs", timeout=10).json():
+            if run["status"] in ("queued", "running", "paused"):
+                httpx.post(f"{url}/api/runs/{run['id']}/stop", timeout=10)
+        for job in httpx.get(url + "/api/labs/jobs", timeout=10).json():
+            if job["status"] in ("queued", "running", "paused"):
+                httpx.post(f"{url}/api/labs/jobs/{job['id']}/stop", timeout=10)
+
+
 def wait_run(url: str, rid: int, pred, timeout: float = 60.0) -> dict:
     deadline = time.monotonic() + timeout
     run: dict = {}

@@ -124,12 +124,14 @@ def _ray_start(args: list[str], env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def running_ray(cpus: int = 1) -> Iterator[RayCluster]:
+def running_ray(cpus: int = 1, idle_workers: int | None = None) -> Iterator[RayCluster]:
     """A head and a second node, ``cpus`` CPUs each, on loopback."""
     temp = Path(tempfile.mkdtemp(prefix="nnpgray-", dir="/tmp"))  # short: socket paths
-    # Ray keeps about num_cpus idle workers per node and ends the rest after 1 s; with the
-    # job hosts among them every job's task would start a new worker process (2-5 s here).
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_num_workers_soft_limit": "6"}
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    if idle_workers is not None:
+        # Ray keeps about num_cpus idle workers per node and ends the rest after 1 s; with
+        # the job hosts among them each job's task starts a new worker process (2-5 s here).
+        env["RAY_num_workers_soft_limit"] = str(idle_workers)
     port = free_port()
     cluster = RayCluster(f"127.0.0.1:{port}", temp, env)
     try:
