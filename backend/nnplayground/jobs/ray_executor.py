@@ -25,7 +25,7 @@ from typing import Any
 import ray
 
 from .executor import Executor, Task
-from .model import FINISHED, LIVE, Status
+from .model import FINISHED, LIVE, Kind, Status
 from .ray_actor import JobHandle, JobHost
 from .recorder import Recorder
 from .relay import AttachingJobs, Mirror, job_fields
@@ -36,6 +36,7 @@ NAMESPACE = "nnplayground"
 CALL_TIMEOUT = 10.0
 ORPHAN_SECONDS = 15.0  # a live row this old with no home was cut off (its host died)
 DISCOVER_SECONDS = 1.0
+RUN_HERE = frozenset({Kind.TRAIN.value, Kind.LAB.value})
 
 
 # Hosts of the jobs' records: every app server must use the same number.  4 hosts of ~100 MB
@@ -162,8 +163,10 @@ class RayExecutor(Executor):
                 log.warning("job %s had no Ray actor: marked interrupted", row["id"])
 
     def _live_rows(self) -> list[dict[str, Any]]:
+        """Live jobs this executor runs (a remote run lives in the server it streams to)."""
         live = {s.value for s in LIVE}
-        return [r for r in self.recorder.store.list(None, 500) if r["status"] in live]
+        return [r for r in self.recorder.store.list(None, 500)
+                if r["status"] in live and r["kind"] in RUN_HERE]
 
     def _discover(self) -> None:
         while not self._closing.wait(DISCOVER_SECONDS):
