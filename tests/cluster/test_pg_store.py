@@ -35,6 +35,7 @@ def test_history_persists_and_live_jobs_become_interrupted(fresh_db: str) -> Non
     assert again.history(a)["epochs"] == [{"epoch": 1, "loss": 0.5}]
     assert [r["id"] for r in again.list(Kind.TRAIN)] == [b, a]
     assert [r["id"] for r in again.list(Kind.LAB)] == [lab]
+    assert [r["id"] for r in again.list((Kind.LAB, Kind.TRAIN))] == [lab, b, a]
     assert again.count() == 3 and again.count(Kind.LAB) == 1
     assert again.events(lab) == [(1, "progress", {"epoch": 1})]
     assert [r["id"] for r in again.list(Kind.TRAIN, limit=1, offset=1)] == [a]

@@ -184,9 +184,10 @@ class PgJobStore(JobStore):
         rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs WHERE id=%s", (job_id,))
         return self._row(rows[0]) if rows else None
 
-    def list(self, kind: Kind | None = None, limit: int = 100,
+    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
              offset: int = 0) -> list[dict[str, Any]]:
-        where, args = ("WHERE kind=%s", (str(kind),)) if kind is not None else ("", ())
+        kinds = () if kind is None else (kind,) if isinstance(kind, Kind) else tuple(kind)
+        where, args = ("WHERE kind = ANY(%s)", ([str(k) for k in kinds],)) if kinds else ("", ())
         rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs {where} ORDER BY id DESC "
                           "LIMIT %s OFFSET %s", (*args, limit, offset))
         return [self._row(r) for r in rows]
