@@ -1,5 +1,8 @@
 # nn-playground: one container = one server process (run state lives in memory).
+# The cluster profile of docker-compose.yml builds it with EXTRAS="[cluster]" (Ray and
+# psycopg) and uses the same image for the app replicas, the Ray head and the Ray workers.
 FROM python:3.11-slim
+ARG EXTRAS=""
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     NNPG_HOST=0.0.0.0 NNPG_PORT=8000 NNPG_DATA_DIR=/data \
@@ -8,11 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend ./backend
-RUN pip install .
+RUN pip install ".${EXTRAS}"
 COPY frontend ./frontend
 COPY static ./static
 
-RUN useradd --create-home --uid 1000 nnpg && mkdir -p /data && chown nnpg /data
+RUN useradd --create-home --uid 1000 nnpg && mkdir -p /data /shared && chown nnpg /data /shared
 USER nnpg
 VOLUME ["/data"]
 EXPOSE 8000

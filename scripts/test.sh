@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the test dependencies (Chromium included, when missing) and runs every test:
-# lint, the import contracts, unit/route/WebSocket tests and the browser tests.
+# lint, the import contracts, unit/route/WebSocket tests, the browser tests and the cluster
+# tests (Ray and psycopg from the [cluster] extra, Debian's PostgreSQL when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install -q -e ".[test]"
+python3 -m pip install -q -e ".[test,cluster]"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=""
@@ -16,6 +17,10 @@ apt_install() {  # apt_install PACKAGE: update the package lists once, then inst
 if ! command -v chromium >/dev/null 2>&1; then
     echo "Installing Chromium (Debian package) for the browser tests..."
     apt_install chromium
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "Installing PostgreSQL (Debian package) for the cluster tests..."
+    apt_install postgresql
 fi
 # Optional extras: Japanese glyphs in the saved screenshots (the tests check text, not
 # glyphs), and Fashion-MNIST (its tests skip, and say so, without it).

@@ -10,6 +10,9 @@ stream and recorded in one store.
       hub.Hub -- fans events out to WebSocket clients
       store.SqliteJobStore -- jobs, epochs, steps and lab events
 
+On a cluster (NNPG_EXECUTOR=ray, NNPG_DATABASE_URL=postgresql://...): ray_executor,
+ray_actor, ray_context and relay run the same jobs on Ray, and pg_store keeps them.
+
 Job code (this package, the labs and the engine) never imports the web layer; an
 import-linter contract in pyproject.toml keeps it so.
 """

@@ -31,9 +31,16 @@ class Task:
     body: Callable[[JobContext], None]  # never raises: it records its own end
     control: Control = field(default_factory=Control)
     owner: str | None = None
+    # What an executor in other processes needs (it cannot ship ``body``, which closes
+    # over this process's recorder): the job's own work and its live state.
+    work: Callable[[JobContext], Any] | None = None
+    job: Any = None
 
 
 class Executor(ABC):
+    def start(self) -> None:  # noqa: B027 - most executors need nothing here
+        """Called once the service starts (a cluster executor attaches to live jobs)."""
+
     @abstractmethod
     def submit(self, task: Task) -> None: ...
 

@@ -42,12 +42,15 @@ class JobSettings:
 
 class JobService:
     def __init__(self, settings: JobSettings, store: JobStore, hub: Hub,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None,
+                 make_executor: Callable[[Recorder], Executor] | None = None) -> None:
         self.settings, self.store, self.hub = settings, store, hub
         settings.weights_dir.mkdir(parents=True, exist_ok=True)
         self.recorder = Recorder(store, hub, settings.weights_dir)
         self.executor = executor or LocalExecutor(settings.max_concurrent, self.recorder,
                                                   settings.pause_grace)
+        if make_executor is not None:  # one that needs the recorder (the Ray executor)
+            self.executor = make_executor(self.recorder)
         self.recorder.positions = self.executor.queue
         self._closing = threading.Event()
         self._reaper: threading.Thread | None = None
@@ -58,6 +61,7 @@ class JobService:
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
+        self.executor.start()
         self._reaper = threading.Thread(target=self._reap, name="nnpg-lab-reaper", daemon=True)
         self._reaper.start()
 
@@ -84,7 +88,8 @@ class JobService:
     # -- creating jobs -------------------------------------------------------------------
     def _submit(self, job: LiveJob, work: Callable[[Any], Any]) -> None:
         self.live[job.id] = job
-        self.executor.submit(Task(job.id, self.recorder.body(job, work), owner=job.owner))
+        self.executor.submit(Task(job.id, self.recorder.body(job, work), owner=job.owner,
+                                  work=work, job=job))
 
     def create_run(self, config: RunConfig, owner: str | None = None) -> dict[str, Any]:
         cfg = config.model_dump()

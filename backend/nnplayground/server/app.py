@@ -2,7 +2,8 @@
 
 ``nnplayground serve`` runs ``uvicorn nnplayground.server.app:create_app --factory``.
 Live job state lives in this process's memory (the local executor): one worker process
-per server.
+per server.  With ``NNPG_EXECUTOR=ray`` jobs live on a Ray cluster and any number of these
+servers mirror them (jobs/ray_executor.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import importlib.resources
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..jobs.executor import Executor
 from ..jobs.hub import Hub
+from ..jobs.recorder import Recorder
 from ..jobs.service import JobService, JobSettings
-from ..jobs.store import SqliteJobStore
+from ..jobs.store import JobStore, SqliteJobStore
 from . import errors
 from .auth import Access, AccessMiddleware, check_startup
 from .deps import Services
@@ -45,17 +48,19 @@ def build_services(settings: Settings) -> Services:
     check_startup(settings)  # before anything is opened: a refused start leaves no trace
     access = Access(settings) if settings.access else None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteJobStore(settings.db_path)
-    cut = store.mark_interrupted()
-    if cut:
-        log.warning("%d job(s) left live by the previous server are now 'interrupted'", cut)
-    _remove_leftovers(settings.weights_dir)
+    store = _store(settings)
+    if settings.executor == "local":  # on a cluster, other servers' jobs are not ours to end
+        cut = store.mark_interrupted()
+        if cut:
+            log.warning("%d job(s) left live by the previous server are now 'interrupted'",
+                        cut)
+        _remove_leftovers(settings.weights_dir)
     hub = Hub()
     jobs = JobService(JobSettings(
         weights_dir=settings.weights_dir, max_concurrent=settings.max_concurrent,
         snapshot_interval=settings.snapshot_interval, pause_grace=settings.pause_grace,
         lab_idle_seconds=settings.lab_idle_seconds, max_waiting_labs=settings.max_waiting_labs),
-        store, hub)
+        store, hub, make_executor=_ray_executor(settings) if settings.executor == "ray" else None)
     room = Classroom(settings.data_dir / "classroom.json", jobs, settings.models_dir,
                      access.teachers if access else set)
     if access is not None:  # localhost keeps plain first-come-first-served
@@ -73,6 +78,22 @@ def _announce(settings: Settings, access: Access) -> None:
     else:
         lines = [f"  {base}/  -- sign in with a name and password from {settings.users_file}"]
     print("nn-playground class is open:", *lines, sep="\n", file=sys.stderr, flush=True)
+
+
+def _store(settings: Settings) -> JobStore:
+    if settings.database_url:
+        from ..jobs.pg_store import PgJobStore  # psycopg: the optional [cluster] extra
+
+        return PgJobStore(settings.database_url)
+    return SqliteJobStore(settings.db_path)
+
+
+def _ray_executor(settings: Settings) -> Callable[[Recorder], Executor]:
+    from ..jobs.ray_executor import RayExecutor  # ray: the optional [cluster] extra
+
+    return lambda recorder: RayExecutor(recorder, settings.store_location,
+                                        str(settings.weights_dir), settings.ray_address,
+                                        settings.cpus_per_job)
 
 
 def _remove_leftovers(folder: Path) -> None:

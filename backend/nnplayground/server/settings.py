@@ -42,6 +42,13 @@ class Settings(BaseModel):
     teacher_code: str = ""  # likewise, for the teacher's sign-in in "code" mode
     users_file: Path | None = None
     login_failures: int = Field(5, ge=1)  # wrong sign-ins per address per minute
+    # A class on many machines (README "A class on a cluster"): none of these set means one
+    # process, SQLite and the local executor, and no Ray process is started.
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str = ""  # empty: a Ray of this process's own (a laptop)
+    cpus_per_job: float = Field(1.0, gt=0, le=64)
+    database_url: str = Field("", pattern=r"^(postgres(ql)?://.*)?$")
+    shared_dir: Path | None = None  # saved models and final weights, read by every server
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -63,9 +70,13 @@ class Settings(BaseModel):
         return self.data_dir / "runs.sqlite3"
 
     @property
+    def store_location(self) -> str:
+        return self.database_url or str(self.db_path)
+
+    @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return (self.shared_dir or self.data_dir) / "models"
 
     @property
     def weights_dir(self) -> Path:
-        return self.data_dir / "run-weights"
+        return (self.shared_dir or self.data_dir) / "run-weights"
