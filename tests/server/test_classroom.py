@@ -211,7 +211,10 @@ def test_a_scripts_remote_run_belongs_to_the_learner(
     events = {"token": token, "events": []}
     assert b.post(f"/api/runs/{rid}/remote/events", json=events).status_code == 403
     assert a.post(f"/api/runs/{rid}/remote/events", json=events).status_code == 200
-    assert teacher.post(f"/api/runs/{rid}/stop").status_code in (200, 409)
+    end = {"token": token, "status": "stopped"}
+    assert b.post(f"/api/runs/{rid}/remote/end", json=end).status_code == 403
+    assert a.post(f"/api/runs/{rid}/remote/end", json=end).status_code == 200
+    assert teacher.get(f"/api/runs/{rid}").json()["status"] == "stopped"
 
 
 def test_the_queue_takes_learners_in_turn(server: LiveServer,
