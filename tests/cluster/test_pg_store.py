@@ -46,6 +46,14 @@ def test_history_persists_and_live_jobs_become_interrupted(fresh_db: str) -> Non
     assert again.get(2**64) is None and again.get(0) is None
     with pytest.raises(ValueError, match="unknown job columns"):
         again.update(a, nonsense=1)
+    mine, _ = again.create(Kind.TRAIN, "mine", {}, owner="hana")
+    assert [r["id"] for r in again.list(Kind.TRAIN, owner="hana")] == [mine]
+    assert again.count(Kind.TRAIN, owner="hana") == 1 and again.count(owner="nobody") == 0
+    again.add_audit("teacher", "stop", mine, {"why": "idle"})
+    again.delete(mine)  # the audit line outlives the job
+    (line,) = again.audit()
+    assert (line["actor"], line["action"], line["job_id"], line["detail"]) == \
+        ("teacher", "stop", mine, {"why": "idle"})
 
 
 def test_a_version_1_database_is_migrated(fresh_db: str) -> None:
@@ -64,7 +72,9 @@ def test_a_version_1_database_is_migrated(fresh_db: str) -> None:
     store.add_events(lab, [(1, "progress", "{}")])
     assert store.get(lab)["owner"] == "teacher"
     with psycopg.connect(fresh_db) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == \
+            [(SCHEMA_VERSION,)]
+    assert store.audit() == []  # and version 3's audit log
 
 
 def test_a_newer_schema_is_refused(fresh_db: str) -> None:

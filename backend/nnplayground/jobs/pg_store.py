@@ -30,9 +30,10 @@ from .store import COLUMNS, JSON_COLUMNS, MAX_ID, JobStore
 log = logging.getLogger("nnplayground.jobs")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version 1: runs, epochs and steps.  Version 2: lab jobs share the table (kind, owner)
-# and their events have a table of their own.
+# and their events have a table of their own.  Version 3: the audit log of a class (no
+# foreign key: a line about a deleted job outlives the job), and learners' own lists.
 MIGRATIONS: dict[int, list[str]] = {
     0: ["""CREATE TABLE runs (
              id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, config TEXT NOT NULL,
@@ -52,6 +53,10 @@ MIGRATIONS: dict[int, list[str]] = {
              seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
              PRIMARY KEY (run_id, seq))""",
         "CREATE INDEX runs_kind ON runs(kind, id)"],
+    2: ["""CREATE TABLE audit (
+             id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, actor TEXT,
+             action TEXT NOT NULL, job_id BIGINT, detail TEXT)""",
+        "CREATE INDEX runs_owner ON runs(owner, kind, id)"],
 }
 MIGRATION_LOCK = 0x6E6E7067  # "nnpg": one advisory lock id for this schema
 
@@ -184,18 +189,40 @@ class PgJobStore(JobStore):
         rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs WHERE id=%s", (job_id,))
         return self._row(rows[0]) if rows else None
 
-    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
-             offset: int = 0) -> list[dict[str, Any]]:
+    @staticmethod
+    def _where(kind: Kind | tuple[Kind, ...] | None, owner: str | None) -> tuple[str, tuple]:
         kinds = () if kind is None else (kind,) if isinstance(kind, Kind) else tuple(kind)
-        where, args = ("WHERE kind = ANY(%s)", ([str(k) for k in kinds],)) if kinds else ("", ())
+        terms, args = [], []
+        if kinds:
+            terms.append("kind = ANY(%s)")
+            args.append([str(k) for k in kinds])
+        if owner is not None:
+            terms.append("owner = %s")
+            args.append(owner)
+        return ("WHERE " + " AND ".join(terms) if terms else ""), tuple(args)
+
+    def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
+             offset: int = 0, owner: str | None = None) -> list[dict[str, Any]]:
+        where, args = self._where(kind, owner)
         rows = self._exec(f"SELECT {', '.join(COLUMNS)} FROM runs {where} ORDER BY id DESC "
                           "LIMIT %s OFFSET %s", (*args, limit, offset))
         return [self._row(r) for r in rows]
 
-    def count(self, kind: Kind | None = None) -> int:
-        if kind is None:
-            return self._exec("SELECT COUNT(*) FROM runs")[0][0]
-        return self._exec("SELECT COUNT(*) FROM runs WHERE kind=%s", (str(kind),))[0][0]
+    def count(self, kind: Kind | None = None, owner: str | None = None) -> int:
+        where, args = self._where(kind, owner)
+        return self._exec(f"SELECT COUNT(*) FROM runs {where}", args)[0][0]
+
+    def add_audit(self, actor: str | None, action: str, job_id: int | None,
+                  detail: dict[str, Any] | None = None) -> None:
+        self._exec("INSERT INTO audit (at, actor, action, job_id, detail) "
+                   "VALUES (%s,%s,%s,%s,%s)",
+                   (time.time(), actor, action, job_id, dumps(detail or {})))
+
+    def audit(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        rows = self._exec("SELECT id, at, actor, action, job_id, detail FROM audit "
+                          "ORDER BY id DESC LIMIT %s OFFSET %s", (limit, offset))
+        return [{"id": i, "at": at, "actor": actor, "action": action, "job_id": job,
+                 "detail": json.loads(detail)} for i, at, actor, action, job, detail in rows]
 
     def history(self, job_id: int) -> dict[str, list]:
         steps = self._exec("SELECT step, loss FROM steps WHERE run_id=%s ORDER BY step",
