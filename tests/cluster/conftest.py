@@ -32,7 +32,29 @@ def postgres() -> Iterator[Postgres]:
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[RayCluster]:
     with running_ray(cpus=1) as cluster:
-        yield cluster
+        try:
+            yield cluster
+        finally:
+            ray.shutdown()  # this process may have joined as a driver (placements below)
+
+
+def placements(cluster: RayCluster, job_id: int, timeout: float = 120.0) -> list[dict]:
+    """Where a job runs, asked of its home on the cluster (the event that says so may come
+    before a test's socket is open)."""
+    from nnplayground.jobs.ray_actor import JobHandle
+    from nnplayground.jobs.ray_executor import NAMESPACE, host_name
+
+    if not ray.is_initialized():
+        ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=False)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            home = JobHandle(ray.get_actor(host_name(job_id), namespace=NAMESPACE), job_id)
+            found = ray.get(home.get_placements.remote(), timeout=30)
+            if found:
+                return found
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not start on any node")
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import signal
 import httpx
 from websockets.sync.client import connect
 
-from tests.cluster.conftest import Cluster, wait_run
+from tests.cluster.conftest import Cluster, placements, wait_run
 from tests.cluster.test_two_servers import LONG_TOY
 from tests.server.conftest import TINY_RUN
 from tests.server.routers.test_ws import recv, until
@@ -29,9 +29,7 @@ def _stepping(url: str, rid: int, beyond: int = 0) -> int:
 def test_a_killed_ray_worker_fails_its_run_and_spares_the_others(cluster: Cluster) -> None:
     a, b = cluster.a, cluster.b
     victim, other = _create(a.url, LONG_TOY), _create(b.url, LONG_TOY)
-    with connect(f"{b.ws_url}/ws/runs/{victim}") as ws:
-        # the first job of the session also starts its host actor's process
-        where = until(ws, lambda m: m["type"] == "placement", timeout=120)["data"]
+    where = placements(cluster.ray, victim)[0]
     _stepping(a.url, other)
     os.kill(where["pid"], signal.SIGKILL)  # the Ray worker process training the victim
     for server in (a, b):

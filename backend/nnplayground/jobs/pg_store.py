@@ -33,7 +33,7 @@ T = TypeVar("T")
 SCHEMA_VERSION = 3
 # Version 1: runs, epochs and steps.  Version 2: lab jobs share the table (kind, owner)
 # and their events have a table of their own.  Version 3: the audit log of a class (no
-# foreign key: a line about a deleted job outlives the job) and an index by owner.
+# foreign key: a line about a deleted job outlives the job), and learners' own lists.
 MIGRATIONS: dict[int, list[str]] = {
     0: ["""CREATE TABLE runs (
              id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, config TEXT NOT NULL,
@@ -192,15 +192,14 @@ class PgJobStore(JobStore):
     @staticmethod
     def _where(kind: Kind | tuple[Kind, ...] | None, owner: str | None) -> tuple[str, tuple]:
         kinds = () if kind is None else (kind,) if isinstance(kind, Kind) else tuple(kind)
-        conds: list[str] = []
-        args: list[Any] = []
+        terms, args = [], []
         if kinds:
-            conds.append("kind = ANY(%s)")
+            terms.append("kind = ANY(%s)")
             args.append([str(k) for k in kinds])
         if owner is not None:
-            conds.append("owner = %s")
+            terms.append("owner = %s")
             args.append(owner)
-        return ("WHERE " + " AND ".join(conds) if conds else ""), tuple(args)
+        return ("WHERE " + " AND ".join(terms) if terms else ""), tuple(args)
 
     def list(self, kind: Kind | tuple[Kind, ...] | None = None, limit: int = 100,
              offset: int = 0, owner: str | None = None) -> list[dict[str, Any]]:
@@ -216,8 +215,8 @@ class PgJobStore(JobStore):
     def add_audit(self, actor: str | None, action: str, job_id: int | None,
                   detail: dict[str, Any] | None = None) -> None:
         self._exec("INSERT INTO audit (at, actor, action, job_id, detail) "
-                   "VALUES (%s,%s,%s,%s,%s)", (time.time(), actor, action, job_id,
-                                               dumps(detail or {})))
+                   "VALUES (%s,%s,%s,%s,%s)",
+                   (time.time(), actor, action, job_id, dumps(detail or {})))
 
     def audit(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         rows = self._exec("SELECT id, at, actor, action, job_id, detail FROM audit "
