@@ -34,7 +34,7 @@ function mount(el, ctx) {
   const wdLo = numberField("Weight decay 10^", "Weight decay from 10^", -8, { testid: "hp-wd-lo", width: 4 });
   const wdHi = numberField("〜 10^", "to 10^", -4, { testid: "hp-wd-hi", width: 4 });
   const scatterEl = h("div", { class: "lab-plot", "data-testid": "lab-plot-hyperparameter_search" });
-  const curvesEl = h("div", { class: "lab-plot" });
+  const curvesEl = h("div", { class: "lab-plot", "data-testid": "lab-plot-hyperparameter_search-curves" });
   const best = h("ol", { class: "lab-mono" });
   let results = [];
   let running = null; // the trial under way: a hollow marker and a grey curve
