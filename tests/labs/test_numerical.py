@@ -74,3 +74,18 @@ def test_bad_lr_names_the_field() -> None:
     with pytest.raises(LabError) as err:
         descent(lrs=[0.0])
     assert err.value.field == "lrs.0"
+
+
+def test_numerical_gradients_train_like_backprop() -> None:
+    from nnplayground.labs.base import Hooks
+    from nnplayground.labs.numerical import numerical_training
+
+    msgs: list[dict] = []
+    r = numerical_training(hidden=3, train_size=20, batch_size=2, steps=2,
+                           hooks=Hooks(report=msgs.append))
+    num, back = r["curves"]["numerical"]["loss"], r["curves"]["backprop"]["loss"]
+    # same start, same batches: the central difference (h = 1e-4, float64) gives the same
+    # gradients as backprop to many digits, so the second losses agree too
+    assert num[0] == back[0] and num[1] == pytest.approx(back[1], rel=1e-7)
+    assert r["parameters"] == 784 * 3 + 3 + 3 * 10 + 10
+    assert [m["method"] for m in msgs] == ["numerical"] * 2 + ["backprop"] * 2

@@ -6,17 +6,23 @@ h = 1e-50 (np.float32(1e-50) is 0.0, so x + h == x and the "derivative" is 0).
 ``descent`` (§4.4, gradient_2d.py / gradient_method.py): the gradient field of x0² + x1²
 (figure 4-9) and gradient descent on it from (−3, 4) with a too small, a good and a too
 large learning rate (figure 4-10).  Both use the book's central difference, h = 1e-4.
+``numerical_training`` (§4.5, train_neuralnet.py): TwoLayerNet trained with numerical
+gradients vs backpropagation, with the time of each step.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import Field
 
-from .base import rounded
+from ..engine.gradcheck import numerical_gradient as numerical_gradient_of
+from ..engine.model import Sequential
+from .base import QUIET, Hooks, rounded
+from .common import Seed, compile_classifier, mnist_subset
 from .registry import LabParams, lab
 
 H = 1e-4  # the book's numerical_diff / numerical_gradient step
@@ -114,3 +120,66 @@ def descent(start: tuple[float, float], lrs: list[float], steps: int) -> dict[st
     return {"start": list(start), "steps": steps, "paths": paths,
             "field": {"x": [p[0] for p in field], "y": [p[1] for p in field],
                       "u": [p[2] for p in field], "v": [p[3] for p in field]}}
+
+
+class TrainParams(LabParams):
+    hidden: Annotated[int, Field(ge=1, le=100)] = 50
+    train_size: Annotated[int, Field(ge=10, le=1000)] = 100
+    batch_size: Annotated[int, Field(ge=1, le=100)] = 10
+    steps: Annotated[int, Field(ge=1, le=20)] = 2
+    lr: Annotated[float, Field(gt=0, le=10)] = 0.1
+    seed: Seed = 0
+
+
+def _two_layer_net(hidden: int, lr: float, seed: int) -> Sequential:
+    # The book's TwoLayerNet (§4.5): 784 → hidden sigmoid → 10, weights N(0, 0.01²), in
+    # float64 as the book computes (central differences need the digits).
+    spec = {"name": "TwoLayerNet", "input_shape": [784], "layers": [
+        {"type": "dense", "units": hidden, "init": {"name": "normal", "std": 0.01}},
+        {"type": "sigmoid"},
+        {"type": "dense", "units": 10, "init": {"name": "normal", "std": 0.01}}]}
+    model = Sequential.from_config(spec, rng=np.random.default_rng(seed), dtype=np.float64)
+    return compile_classifier(model, "sgd", lr)
+
+
+@lab("numerical_vs_backprop", TrainParams, section="4.5")
+def numerical_training(hidden: int, train_size: int, batch_size: int, steps: int, lr: float,
+                       seed: int, hooks: Hooks = QUIET) -> dict[str, Any]:
+    """TwoLayerNet trained ``steps`` SGD steps twice from the same weights on the same
+    batches: with the book's numerical_gradient (two forward passes per weight) and with
+    backpropagation.  Same losses, very different time per step (the point of §4.5 / ch. 5)."""
+    x, y, _, _ = mnist_subset(train_size)
+    x = x.astype(np.float64)
+    nets = {name: _two_layer_net(hidden, lr, seed) for name in ("numerical", "backprop")}
+    params = nets["numerical"].parameters()
+    rng = np.random.default_rng(seed)
+    batches = [rng.choice(len(x), batch_size) for _ in range(steps)]
+    curves: dict[str, dict[str, list[float]]] = {n: {"loss": [], "seconds": []} for n in nets}
+    for method, model in nets.items():
+        for step, idx in enumerate(batches, 1):
+            if hooks.stopped():
+                break
+            xb, yb = x[idx], y[idx]
+            t0 = time.perf_counter()
+            if method == "numerical":
+                def loss_now(xb: np.ndarray = xb, yb: np.ndarray = yb,
+                             model: Sequential = model) -> float:
+                    return float(model.loss.forward(model.predict(xb, batch_size=len(xb)), yb))
+
+                loss = loss_now()
+                for p in params:
+                    p.grad[...] = numerical_gradient_of(loss_now, p.value, eps=H)
+                model.optimizer.step(params)
+            else:
+                loss = float(model.train_step(xb, yb))
+            seconds = time.perf_counter() - t0
+            curves[method]["loss"].append(loss)
+            curves[method]["seconds"].append(seconds)
+            hooks.report({"method": method, "step": step, "steps": steps, "loss": loss,
+                          "seconds": seconds})
+    per_step = {n: float(np.mean(c["seconds"])) if c["seconds"] else float("nan")
+                for n, c in curves.items()}
+    return {"curves": curves, "seconds_per_step": per_step,
+            "ratio": per_step["numerical"] / per_step["backprop"]
+            if curves["backprop"]["seconds"] else float("nan"),
+            "parameters": int(sum(p.value.size for p in params)), "batch_size": batch_size}

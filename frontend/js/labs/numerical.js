@@ -2,7 +2,7 @@
 import { h } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, compute, frame, numberField, say } from "./common.js";
+import { button, compute, fmt, frame, jobControls, numberField, say } from "./common.js";
 
 export const lab = {
   id: "numerical",
@@ -50,11 +50,29 @@ function mount(el) {
   const finals = h("div", { class: "lab-mono", "data-testid": "num-finals" });
   let diff = null;
   let desc = null;
+  const trainEl = h("div", { class: "lab-plot", "data-testid": "lab-plot-numerical-train" });
+  const trainInfo = h("div", { class: "lab-mono", "data-testid": "num-train-info" });
+  let train = { numerical: [], backprop: [] };
+  const ctl = jobControls(ui, "numerical_vs_backprop", {
+    testid: "num-train",
+    start() { train = { numerical: [], backprop: [] }; trainInfo.textContent = ""; drawTrain(); return {}; },
+    progress(d) { train[d.method].push(d); drawTrain(); },
+    result(r) {
+      drawTrain();
+      trainInfo.textContent = `${pick("1ステップ", "one step")}: ${pick("数値微分", "numerical")} ${fmt(r.seconds_per_step.numerical, 2)} s · ` +
+        `${pick("誤差逆伝播法", "backprop")} ${fmt(1000 * r.seconds_per_step.backprop, 2)} ms · ${fmt(r.ratio, 0)}× ` +
+        `(${r.parameters} ${pick("個のパラメータ", "parameters")}, ${pick("バッチ", "batch")} ${r.batch_size})`;
+    },
+  });
   ui.controls.append(x.label, button("微分", "Differentiate", () => loadDiff(), "num-diff"));
   ui.body.append(say("(a) 数値微分の誤差と h", "(a) Error of the numerical derivative against h", "h3"), info, errEl,
     say("(b, c) 勾配と勾配降下法", "(b, c) The gradient and gradient descent", "h3"),
     h("div", { class: "lab-controls" }, ...lrs.map((f) => f.label), steps.label,
-      button("降下", "Descend", () => loadDescent(), "num-descend")), finals, fieldEl);
+      button("降下", "Descend", () => loadDescent(), "num-descend")), finals, fieldEl,
+    say("(d) TwoLayerNet を数値微分と誤差逆伝播法で学習（4.5節）", "(d) TwoLayerNet trained with numerical gradients vs backprop (§4.5)", "h3"),
+    say("784→50→10、100枚、バッチ10、同じ初期値と同じミニバッチで2ステップずつ。数値微分は重み1つにつき2回の順伝播が要ります。",
+      "784→50→10, 100 images, batch 10, two steps each from the same weights on the same batches. The numerical gradient needs two forward passes per weight.", "p"),
+    h("div", { class: "lab-controls" }, ctl.runBtn, ctl.stopBtn), trainInfo, trainEl);
 
   async function loadDiff() {
     const r = await compute(ui, "/numerical/diff", { x: x.value });
@@ -113,7 +131,17 @@ function mount(el) {
     drawDiff();
   }
 
+  function drawTrain() {
+    const names = { numerical: pick("数値微分", "numerical gradient"), backprop: pick("誤差逆伝播法", "backprop") };
+    drawPlot(trainEl, Object.entries(train).map(([m, rows]) => ({ type: "bar", name: names[m],
+      x: rows.map((d) => `${pick("ステップ", "step")} ${d.step}`), y: rows.map((d) => d.seconds),
+      text: rows.map((d) => `loss ${d.loss.toFixed(4)}`), textposition: "outside" })), {
+      height: 300, barmode: "group", yaxis: { type: "log", title: { text: pick("1ステップの秒数", "seconds per step") }, exponentformat: "power" },
+    });
+  }
+
   loadDiff();
   loadDescent();
-  return { unmount() { purgePlots(errEl, fieldEl); ui.root.remove(); }, relabel() { drawDiff(); drawDescent(); } };
+  return { unmount() { ctl.close(); purgePlots(errEl, fieldEl, trainEl); ui.root.remove(); },
+    relabel() { drawDiff(); drawDescent(); drawTrain(); } };
 }
