@@ -57,6 +57,10 @@ CASES: dict[str, tuple[dict[str, Any], Callable[[Any], str]]] = {
                               f"{r['best'][0]['val_acc']:.3f}" if r["best"] else "no trial"),
     "im2col": ({}, lambda r: f"column 0 {[row[0] for row in r['columns']]}"),
     "conv_filters": ({"iterations": 1200}, lambda r: f"test accuracy {r['test_accuracy']:.3f}"),
+    "data_augmentation": ({"epochs": 40, "eval_every": 2}, lambda r: f"test plain "
+                          f"{r['final']['plain']:.3f} / augmented {r['final']['augmented']:.3f}"),
+    "numerical_vs_backprop": ({}, lambda r: f"{r['seconds_per_step']['numerical']:.1f} s vs "
+                              f"{1000 * r['seconds_per_step']['backprop']:.2f} ms per step"),
     "nielsen_cost": ({"w": 2, "b": 2, "lr": 0.15, "epochs": 300}, lambda r: "a after 300: "
                      f"quadratic {r['quadratic']['output'][-1]:.3f}, "
                      f"CE {r['cross_entropy']['output'][-1]:.3f}"),

@@ -29,6 +29,7 @@ LABS = {
     # the curves of the trial under way: the scatter gains a point per finished trial only
     "hyperparameter_search": ("lab-plot-hyperparameter_search-curves", "hp-stop"),
     "convolution": ("lab-plot-convolution", None),
+    "augmentation": ("lab-plot-augmentation", "aug-stop"),
     "nielsen": ("lab-plot-nielsen", None),
     "nielsen_construction": ("lab-plot-nielsen_construction", None),
 }

@@ -3,6 +3,7 @@ one module with its ``Params`` and ``@lab`` function, plus its line here."""
 
 from . import (  # noqa: F401 - imported for registration
     activations,
+    augmentation,
     batch_norm,
     convolution,
     gradient_check,

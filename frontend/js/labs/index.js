@@ -3,6 +3,7 @@
 // ctx = {lang, t, onLangChange(fn)}. Texts are relabelled by i18n.applyI18n with the page;
 // relabel() redraws what i18n cannot reach (chart titles and axes).
 import { lab as activations } from "./activations.js";
+import { lab as augmentation } from "./augmentation.js";
 import { lab as batchNorm } from "./batch_norm.js";
 import { lab as backprop } from "./backprop.js";
 import { lab as convolution } from "./convolution.js";
@@ -36,6 +37,6 @@ function withRelabel(lab) {
 
 export const LABS = [
   perceptron, activations, numerical, backprop, gradientCheck, optimizerRace, optimizersMnist,
-  schedules, weightInit, batchNorm, overfitting, hyperparameterSearch, convolution, nielsen,
-  nielsenConstruction,
+  schedules, weightInit, batchNorm, overfitting, hyperparameterSearch, convolution, augmentation,
+  nielsen, nielsenConstruction,
 ].map(withRelabel);
