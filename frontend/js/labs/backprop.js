@@ -27,9 +27,9 @@ const LAYOUTS = {
       ["all_price", "add", "mul_t"], ["tax", [2, 0], "mul_t"], ["price", "mul_t", [4, 1.2]]],
   },
   apples: {
-    nodes: { mul_a: [1, 2, "×"], mul_t: [2, 1.5, "×"] },
-    edges: [["apple", [0, 2.5], "mul_a"], ["apple_num", [0, 1.5], "mul_a"], ["apple_price", "mul_a", "mul_t"],
-      ["tax", [1, 0.6], "mul_t"], ["price", "mul_t", [3, 1.5]]],
+    nodes: { mul_a: [1, 2, "×"], mul_t: [2, 1.2, "×"] },
+    edges: [["apple", [0, 3], "mul_a"], ["apple_num", [0, 1], "mul_a"], ["apple_price", "mul_a", "mul_t"],
+      ["tax", [1.2, -0.2], "mul_t"], ["price", "mul_t", [3, 1.2]]],
   },
 };
 const NAMES = {
@@ -112,7 +112,7 @@ function mount(el) {
     if (!graph) return;
     for (const [key, plotEl, layout] of [["apples_oranges", bothEl, LAYOUTS.apples_oranges], ["apples", appleEl, LAYOUTS.apples]]) {
       const { data, annotations } = graphTraces(graph[key], layout);
-      drawPlot(plotEl, data, { height: key === "apples" ? 260 : 380, annotations,
+      drawPlot(plotEl, data, { height: key === "apples" ? 300 : 380, annotations,
         xaxis: { visible: false, range: [-0.4, key === "apples" ? 3.3 : 4.3] }, yaxis: { visible: false, range: [-0.4, 3.4] } });
     }
     const a = graph.apples;
