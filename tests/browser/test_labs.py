@@ -198,3 +198,29 @@ def test_perceptron_gates_and_xor(page) -> None:
     assert "XOR" in verdict.inner_text()
     page.wait_for_function(HAS_POINTS, arg=["lab-plot-perceptron-toy", MIN_POINTS], timeout=30_000)
     screenshot(page, "lab-perceptron-xor")
+
+
+def test_the_page_itself_stops_its_job_on_reload(browser, tmp_path) -> None:
+    """With the server's idle reclaim pushed out of reach (10 minutes), only the page's own
+    pagehide stop (a keepalive POST) can end the job of a reloaded tab."""
+    from tests.conftest import start_server
+
+    data = tmp_path / "data"
+    data.mkdir()
+    server = start_server(data, env={"NNPG_LAB_IDLE_SECONDS": "600"})
+    context = browser.new_context(base_url=server.url)
+    try:
+        page = context.new_page()
+        page.add_init_script("localStorage.setItem('nnpg.lang', 'en')")
+        page.goto("/#/labs/overfitting")
+        first = _wait_job_started(page, server.url, set())
+        page.reload()
+        page.wait_for_selector('[data-testid="lab-overfitting"]')
+        deadline = time.monotonic() + 10
+        status = lambda: {j["id"]: j["status"] for j in _jobs(server.url)}[first["id"]]  # noqa: E731
+        while status() in ("queued", "running", "paused") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status() == "stopped"
+    finally:
+        context.close()
+        server.stop()

@@ -6,7 +6,7 @@ import { fmt, frame, jobControls, numberField } from "./common.js";
 
 export const lab = {
   id: "schedules",
-  chapter: "6.1+",
+  chapter: "6",
   title: { ja: "学習率のスケジュール", en: "Learning-rate schedules" },
   summary: { ja: "一定・ステップ減衰・コサイン・ウォームアップを同じネットワークで比べます。",
     en: "Constant, step decay, cosine and warm-up on the same net, curves overlaid." },
