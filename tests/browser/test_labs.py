@@ -129,10 +129,15 @@ def _running(url: str) -> list[dict]:
 
 
 def _wait_job_started(page, url: str, known: set) -> dict:
+    """The tab's new job, once the server runs it AND the page has its answer (its status
+    line says so): a page cannot stop a job whose id has not reached it yet; that case is
+    the server's idle reclaim's (the test above, with the default 5 s)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         fresh = [j for j in _running(url) if j["id"] not in known and j["lab"] == "overfitting"]
         if fresh:
+            page.wait_for_function("() => /Running|Training|学習中/.test(document.querySelector("
+                                   "'[data-testid=lab-status-overfitting]').innerText)")
             return fresh[0]
         page.wait_for_timeout(200)
     raise AssertionError("the overfitting lab did not start its job")
