@@ -28,12 +28,13 @@ function errorFromBody(status, body) {
   return new ApiError(status, null);
 }
 
-export async function request(method, path, body, { signal } = {}) {
+export async function request(method, path, body, { signal, keepalive } = {}) {
   let resp;
   try {
     resp = await fetch(path, {
       method,
       signal,
+      keepalive,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -87,6 +88,11 @@ export const api = {
     if (!resp.ok) throw errorFromBody(resp.status, data);
     return data;
   },
+  // Labs: instant ones answer at once (GET when there is no body); long ones are jobs.
+  lab: (route, body) => request(body === undefined ? "GET" : "POST", `/api/labs${route}`, body),
+  startLabJob: (lab, params) => request("POST", "/api/labs/jobs", { lab, params }),
+  getLabJob: (id) => request("GET", `/api/labs/jobs/${enc(id)}`),
+  stopLabJob: (id, opts) => request("POST", `/api/labs/jobs/${enc(id)}/stop`, {}, opts),
   predict: (source, body, opts) =>
     source.kind === "model"
       ? request("POST", `/api/models/${enc(source.id)}/predict`, body, opts)
@@ -98,8 +104,25 @@ export const api = {
  * Returns {send(obj), close()}; the socket reconnects while the caller has not closed it.
  */
 export function runSocket(runId, handlers) {
+  return followSocket(`/ws/runs/${enc(runId)}`, handlers);
+}
+
+/** Follow one lab job over /ws/labs/{id}; the same envelope and reconnection as runs. */
+export function labSocket(jobId, handlers) {
+  return followSocket(`/ws/labs/${enc(jobId)}`, handlers);
+}
+
+/**
+ * Stop a lab job even while the page is going away (pagehide, reload): keepalive lets the
+ * request outlive the page. Errors are ignored: the server also reclaims unwatched jobs.
+ */
+export function stopLabJobOnLeave(jobId) {
+  api.stopLabJob(jobId, { keepalive: true }).catch(() => {});
+}
+
+function followSocket(path, handlers) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const url = `${proto}//${location.host}/ws/runs/${enc(runId)}`;
+  const url = `${proto}//${location.host}${path}`;
   let ws = null;
   let closed = false;
   let retry = 500;

@@ -29,6 +29,11 @@ export function t(key, vars = {}) {
   return s;
 }
 
+/** Text written beside its code as a (ja, en) pair, as the labs do: the current language's. */
+export function pick(ja, en) {
+  return lang === "ja" ? ja : en;
+}
+
 /** True when a key exists, so callers can fall back to raw names (e.g. server-side names). */
 export function has(key) {
   return key in STRINGS;
@@ -55,4 +60,5 @@ export function applyI18n(root) {
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll("[data-ja]")) el.textContent = pick(el.dataset.ja, el.dataset.en);
 }

@@ -1,5 +1,22 @@
 // Normalise GET /api/meta into the shapes the page uses, and hold the layer field schema
 // (docs/architecture.md "Layer types and their fields") so the builder can render editors.
+import { api } from "./api.js";
+
+/** Every job's statuses (runs and labs), used until GET /api/meta answers with its own. */
+export const FALLBACK_STATUSES = {
+  statuses: ["queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"],
+  finished: ["completed", "stopped", "failed", "diverged", "interrupted"],
+};
+
+let statusesPromise = null;
+/** {statuses, finished} from GET /api/meta (asked once per page), else the fallback. */
+export function jobStatuses() {
+  statusesPromise ??= api.meta().then((raw) => ({
+    statuses: Array.isArray(raw?.statuses) ? raw.statuses : FALLBACK_STATUSES.statuses,
+    finished: Array.isArray(raw?.finished) ? raw.finished : FALLBACK_STATUSES.finished,
+  })).catch(() => FALLBACK_STATUSES);
+  return statusesPromise;
+}
 
 /** Field kinds: int, float, bool, init, size (int or [kh,kw]), optint (blank = server default). */
 export const LAYER_FIELDS = {

@@ -4,12 +4,14 @@
 import { api, runSocket } from "./api.js";
 import { bus } from "./bus.js";
 import { showError } from "./toast.js";
+import { FALLBACK_STATUSES } from "./meta.js";
 
 let current = null; // {id, socket, lastStep, lastEpoch, status}
 
-// The server's list comes from /api/meta ("finished"); this is the same list, for old servers.
-let FINAL = new Set(["completed", "stopped", "failed", "diverged", "interrupted"]);
-export let STATUSES = ["queued", "running", "paused", "completed", "stopped", "failed", "diverged", "interrupted"];
+// The server's list comes from /api/meta ("finished"); meta.js holds the one fallback list
+// (the labs use the same), for old servers.
+let FINAL = new Set(FALLBACK_STATUSES.finished);
+export let STATUSES = [...FALLBACK_STATUSES.statuses];
 
 /** Take the run statuses from GET /api/meta: {statuses: [...], finished: [...]}. */
 export function setStatuses(meta) {

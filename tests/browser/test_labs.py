@@ -1,13 +1,14 @@
-"""Every lab opens, computes its first result and draws its chart (headless Chromium).
-
-The labs are opened through their standalone view (/app/js/labs/view.html#<id>), which mounts
-the same modules the main page lists from frontend/js/labs/index.js.
+"""Every lab opens in both languages, computes its first result and draws its figure
+(headless Chromium, through the main page's #/labs/<id>); a lab tab that is reloaded or
+closed mid-job leaves no job running.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
+import httpx
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -15,14 +16,22 @@ from tests.browser.conftest import screenshot
 # lab id -> (the chart that shows its first result, the Stop button of its job or None)
 LABS = {
     "perceptron": ("lab-plot-perceptron", None),
+    "activations": ("lab-plot-activations", None),
+    "numerical": ("lab-plot-numerical-field", None),
+    "backprop": ("lab-plot-backprop", None),
     "gradient_check": ("lab-plot-gradient_check", None),
     "optimizer_race": ("lab-plot-optimizer_race", None),
     "optimizers_mnist": ("lab-plot-optimizers_mnist", "optmnist-stop"),
+    "schedules": ("lab-plot-schedules", "sch-stop"),
     "weight_init": ("lab-plot-weight_init", None),
     "batch_norm": ("lab-plot-batch_norm", "bn-stop"),
     "overfitting": ("lab-plot-overfitting", "of-stop"),
-    "hyperparameter_search": ("lab-plot-hyperparameter_search", "hp-stop"),
+    # the curves of the trial under way: the scatter gains a point per finished trial only
+    "hyperparameter_search": ("lab-plot-hyperparameter_search-curves", "hp-stop"),
+    "convolution": ("lab-plot-convolution", None),
+    "augmentation": ("lab-plot-augmentation", "aug-stop"),
     "nielsen": ("lab-plot-nielsen", None),
+    "nielsen_construction": ("lab-plot-nielsen_construction", None),
 }
 
 # True once the chart has RENDERED at least MIN_POINTS points.  Plotly's calcdata is what it
@@ -48,29 +57,109 @@ ALL_DRAWN = """(id) => {
   return el.data.every((t, i) => !Array.isArray(t.x) || t.type === 'heatmap'
                                  || t.type === 'contour' || el.calcdata[i].length >= t.x.length);
 }"""
-
+CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 TIMINGS: dict[str, float] = {}
 
 
-@pytest.mark.parametrize("lab", list(LABS))
-def test_lab_draws_its_first_result(page, lab: str) -> None:
-    plot, stop = LABS[lab]
-    t0 = time.monotonic()
+def open_lab(page, lab: str, lang: str) -> None:
+    # The page reads its language from localStorage before it renders anything.
+    page.add_init_script(f"localStorage.setItem('nnpg.lang', '{lang}')")
     page.goto(f"/#/labs/{lab}")
     page.wait_for_selector(f'[data-testid="lab-{lab}"]')
-    page.wait_for_function(HAS_POINTS, arg=[plot, MIN_POINTS], timeout=45_000)
-    TIMINGS[lab] = time.monotonic() - t0
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("lab", list(LABS))
+def test_lab_draws_its_first_result_in_both_languages(page, lab: str, lang: str) -> None:
+    plot, stop = LABS[lab]
+    t0 = time.monotonic()
+    open_lab(page, lab, lang)
+    page.wait_for_function(HAS_POINTS, arg=[plot, MIN_POINTS], timeout=60_000)
+    TIMINGS[f"{lab}-{lang}"] = time.monotonic() - t0
     assert "error" not in (page.get_attribute(f'[data-testid="lab-status-{lab}"]', "class") or "")
-    text = page.get_by_test_id(f"lab-{lab}").inner_text()
+    section = page.get_by_test_id(f"lab-{lab}")
+    text = section.inner_text()
     for junk in ("null", "undefined", "NaN", "[object Object]"):  # leaked JS values
         assert junk not in text.split(), f"{lab} shows {junk!r}"
-    screenshot(page, f"lab-{lab}")
+    title = section.locator("h2").first.inner_text()
+    if lang == "ja":
+        assert title and CJK.search(section.locator(".lab-explain").inner_text())
+    else:
+        assert not CJK.search(text), f"{lab} shows Japanese in English: {CJK.findall(text)[:5]}"
+    # the book's result sits beside ours, in the page's language
+    assert page.get_by_test_id(f"lab-book-{lab}").count() == 1
+    screenshot(page, f"lab-{lab}-{lang}")
     if stop:  # don't leave training running in the shared server
         button = page.get_by_test_id(stop)
         if button.is_enabled():
             button.click()
     page.wait_for_function(ALL_DRAWN, arg=plot, timeout=10_000)
-    print(f"\n{lab}: first result drawn after {TIMINGS[lab]:.2f} s")
+    print(f"\n{lab} ({lang}): first figure drawn after {TIMINGS[f'{lab}-{lang}']:.2f} s")
+
+
+def test_switching_language_relabels_a_lab_live(page) -> None:
+    open_lab(page, "backprop", "ja")
+    page.wait_for_function(HAS_POINTS, arg=["lab-plot-backprop", MIN_POINTS], timeout=30_000)
+    assert CJK.search(page.get_by_test_id("lab-backprop").locator("h2").inner_text())
+    page.locator("[data-lang=en]").click()
+    page.wait_for_function("() => !/[\\u3040-\\u30ff\\u4e00-\\u9fff]/.test("
+                           "document.querySelector('[data-testid=lab-backprop]').innerText)")
+    assert page.get_by_test_id("bp-run").inner_text() == "Compute"
+
+
+def test_backprop_graph_shows_the_books_values(page) -> None:
+    open_lab(page, "backprop", "en")
+    page.wait_for_function(HAS_POINTS, arg=["lab-plot-backprop", MIN_POINTS], timeout=30_000)
+    here = page.get_by_test_id("lab-here-backprop")
+    page.wait_for_function("() => document.querySelector('[data-testid=lab-here-backprop]')"
+                           ".innerText.includes('715')")
+    assert here.inner_text().startswith("220 (2.2, 110, 200) · 715 (2.2, 110, 3.3, 165, 650)")
+    page.get_by_test_id("bp-orange-num").fill("0")
+    page.get_by_test_id("bp-run").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=lab-here-backprop]')"
+                           ".innerText.includes('· 220')")  # no oranges: 220 again
+
+
+def _jobs(url: str) -> list[dict]:
+    return httpx.get(f"{url}/api/labs/jobs", timeout=10).json()
+
+
+def _running(url: str) -> list[dict]:
+    return [j for j in _jobs(url) if j["status"] in ("queued", "running", "paused")]
+
+
+def _wait_job_started(page, url: str, known: set) -> dict:
+    """The tab's new job, once the server runs it AND the page has its answer (its status
+    line says so): a page cannot stop a job whose id has not reached it yet; that case is
+    the server's idle reclaim's (the test above, with the default 5 s)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        fresh = [j for j in _running(url) if j["id"] not in known and j["lab"] == "overfitting"]
+        if fresh:
+            page.wait_for_function("() => /Running|Training|学習中/.test(document.querySelector("
+                                   "'[data-testid=lab-status-overfitting]').innerText)")
+            return fresh[0]
+        page.wait_for_timeout(200)
+    raise AssertionError("the overfitting lab did not start its job")
+
+
+def test_reloading_or_closing_a_lab_tab_leaves_no_job_running(page, live_server) -> None:
+    url = live_server.url
+    known = {j["id"] for j in _jobs(url)}
+    open_lab(page, "overfitting", "en")
+    first = _wait_job_started(page, url, known)
+    page.reload()  # mid-job: 201 epochs, each measured on 10,000 test images
+    page.wait_for_selector('[data-testid="lab-overfitting"]')
+    second = _wait_job_started(page, url, known | {first["id"]})  # the reloaded tab's own job
+    page.wait_for_timeout(10_000)
+    status = {j["id"]: j["status"] for j in _jobs(url)}
+    assert status[first["id"]] not in ("queued", "running", "paused"), status[first["id"]]
+    assert status[second["id"]] == "running"  # the open tab's job carries on
+    page.close()
+    deadline = time.monotonic() + 10
+    while _running(url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(url), _running(url)
 
 
 def test_race_click_on_the_surface_moves_the_start(page) -> None:
@@ -114,3 +203,29 @@ def test_perceptron_gates_and_xor(page) -> None:
     assert "XOR" in verdict.inner_text()
     page.wait_for_function(HAS_POINTS, arg=["lab-plot-perceptron-toy", MIN_POINTS], timeout=30_000)
     screenshot(page, "lab-perceptron-xor")
+
+
+def test_the_page_itself_stops_its_job_on_reload(browser, tmp_path) -> None:
+    """With the server's idle reclaim pushed out of reach (10 minutes), only the page's own
+    pagehide stop (a keepalive POST) can end the job of a reloaded tab."""
+    from tests.conftest import start_server
+
+    data = tmp_path / "data"
+    data.mkdir()
+    server = start_server(data, env={"NNPG_LAB_IDLE_SECONDS": "600"})
+    context = browser.new_context(base_url=server.url)
+    try:
+        page = context.new_page()
+        page.add_init_script("localStorage.setItem('nnpg.lang', 'en')")
+        page.goto("/#/labs/overfitting")
+        first = _wait_job_started(page, server.url, set())
+        page.reload()
+        page.wait_for_selector('[data-testid="lab-overfitting"]')
+        deadline = time.monotonic() + 10
+        status = lambda: {j["id"]: j["status"] for j in _jobs(server.url)}[first["id"]]  # noqa: E731
+        while status() in ("queued", "running", "paused") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status() == "stopped"
+    finally:
+        context.close()
+        server.stop()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from nnplayground.labs.base import Hooks, LabError
-from nnplayground.labs.nielsen import approximate, cost_slowdown
+from nnplayground.labs.nielsen import approximate, construction, cost_slowdown
 
 
 def sigmoid(z: float) -> float:
@@ -53,3 +54,26 @@ def test_bad_target() -> None:
     with pytest.raises(LabError) as err:
         approximate("zigzag")
     assert err.value.field == "target"
+
+
+def test_hand_built_bumps_follow_their_formula() -> None:
+    r = construction(target="sine", bumps=2, heights=[0.3, 0.7], weight=1000)
+    x, out = np.linspace(0, 1, 400), np.array(r["output"])  # r["x"] is rounded to 4 digits
+    # two bumps on [0, 0.5) and [0.5, 1]: height h·(σ(w(x − s1)) − σ(w(x − s2)))
+    sig = lambda z: 0.5 * (1 + np.tanh(z / 2))  # noqa: E731 - σ without exp overflow
+    expected = (0.3 * (sig(1000 * x) - sig(1000 * (x - 0.5)))
+                + 0.7 * (sig(1000 * (x - 0.5)) - sig(1000 * (x - 1))))
+    np.testing.assert_allclose(out, expected, atol=1e-4)
+    inside = (x > 0.05) & (x < 0.45)
+    np.testing.assert_allclose(out[inside], 0.3, atol=1e-4)
+
+
+def test_more_bumps_approximate_better() -> None:
+    errors = [construction(bumps=n)["mean_abs_error"] for n in (5, 20, 50)]
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 0.02
+
+
+def test_heights_need_one_per_bump() -> None:
+    with pytest.raises(LabError) as err:
+        construction(bumps=3, heights=[0.1])
+    assert err.value.field == "heights"

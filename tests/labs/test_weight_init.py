@@ -61,3 +61,19 @@ def test_bad_init_names_the_field() -> None:
     with pytest.raises(LabError) as err:
         histograms(inits=["glorot"])
     assert err.value.field == "inits.0"
+
+
+def test_relu_histograms_leave_out_values_above_1_and_count_zeros() -> None:
+    # The book: plt.hist(a.flatten(), 30, range=(0, 1)) drops values outside the range.
+    r = histograms(inits=["std1"], activations=["relu"], layers=2)
+    for layer in r["panels"][0]["layers"]:
+        counted = sum(layer["counts"]) / 100_000
+        assert 0.4 < layer["zeros"] < 0.6  # about half of ReLU's outputs are exactly 0
+        assert counted + layer["zeros"] + layer["outside"] == pytest.approx(1.0)
+        assert layer["outside"] > 0.4  # std 1: most non-zero values are far above 1 ...
+        assert layer["counts"][-1] < 0.01 * 100_000  # ... and no longer piled in the last bin
+
+
+def test_he_relu_spreads_evenly_across_layers(hist: dict) -> None:
+    he = [sum(layer["counts"]) for layer in panel(hist, "he", "relu")]
+    assert max(he) < 1.5 * min(he)  # the book's figure 6-14: the same spread in every layer

@@ -55,8 +55,8 @@ def mnist_train_only(train_size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mlp_spec(hidden: list[int], *, init: Any = "he", activation: str = "relu",
-             batchnorm: bool = False, dropout: float = 0.0, inputs: int = 784,
-             outputs: int = 10) -> dict[str, Any]:
+             batchnorm: bool = False, dropout: float = 0.0, dropout_mode: str = "inverted",
+             inputs: int = 784, outputs: int = 10) -> dict[str, Any]:
     """The book's MultiLayerNet(Extend) as a model spec: Dense → [BatchNorm] → activation →
     [Dropout], repeated, then a Dense output layer (softmax lives in the loss)."""
     stack: list[dict[str, Any]] = []
@@ -69,7 +69,7 @@ def mlp_spec(hidden: list[int], *, init: Any = "he", activation: str = "relu",
             stack.append({"type": "batchnorm", "eps": 1e-6})
         stack.append({"type": activation})
         if dropout > 0:
-            stack.append({"type": "dropout", "rate": dropout})
+            stack.append({"type": "dropout", "rate": dropout, "mode": dropout_mode})
     stack.append({"type": "dense", "units": outputs, "init": init})
     return {"name": "MultiLayerNet", "input_shape": [inputs], "layers": stack}
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from ..engine.model import Sequential
 from ..engine.optimizers import OPTIMIZERS
-from .base import QUIET, Hooks, rounded
+from .base import QUIET, Hooks, LabError, rounded
 from .common import Seed
 from .registry import LabParams, lab
 
@@ -117,3 +117,44 @@ def approximate(target: str, hidden: int, iterations: int, lr: float, points: in
             hooks.report({"iteration": it, "loss": loss, "fit": rounded(fit, 4)})
     return {"loss": loss, "fit": rounded(np.asarray(model.predict(x)).ravel(), 4),
             "x": rounded(x.ravel(), 4), "target": rounded(y.ravel(), 4)}
+
+
+class ConstructionParams(LabParams):
+    target: Literal[tuple(TARGETS)] = "nielsen"  # type: ignore[valid-type]
+    bumps: Annotated[int, Field(ge=1, le=50)] = 5
+    weight: Annotated[float, Field(ge=1, le=1000)] = 1000.0
+    # One height per bump (None: the target at the bump's centre, Nielsen's recipe).
+    heights: Annotated[list[Annotated[float, Field(ge=-5, le=5)]],
+                       Field(max_length=50)] | None = None
+    points: Annotated[int, Field(ge=10, le=1000)] = 400
+
+
+@lab("universal_construction", ConstructionParams, kind="instant", route="/nielsen/construction",
+     section="Nielsen 4")
+def construction(target: str, bumps: int, weight: float, heights: list[float] | None,
+                 points: int) -> dict[str, Any]:
+    """Nielsen's hand-built network: hidden sigmoid neurons with a large weight w are steps
+    at s = −b/w; a pair of steps at s and s + 1/N with output weights +h and −h is a bump of
+    height h on [s, s + 1/N]; N bumps side by side follow the target.  Built as an engine
+    network (Dense → Sigmoid → Dense) with these weights set by hand, no training."""
+    if heights is not None and len(heights) != bumps:
+        raise LabError(f"heights needs one value per bump ({bumps}), got {len(heights)}",
+                       "heights", code="heights_count", params={"bumps": bumps})
+    edges = np.linspace(0, 1, bumps + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    h = TARGETS[target](centres) if heights is None else np.asarray(heights)
+    steps = np.concatenate([edges[:-1], edges[1:]])  # 2N hidden neurons: left, then right
+    out_w = np.concatenate([h, -h]).reshape(-1, 1)
+    spec = {"input_shape": [1], "layers": [{"type": "dense", "units": 2 * bumps},
+                                           {"type": "sigmoid"}, {"type": "dense", "units": 1}]}
+    model = Sequential.from_config(spec, rng=np.random.default_rng(0), dtype=np.float64)
+    model.set_weights([np.full((1, 2 * bumps), weight), -weight * steps, out_w, np.zeros(1)])
+    x = np.linspace(0, 1, points).reshape(-1, 1)
+    trace = model.forward_trace(x)
+    hidden, out = np.asarray(trace[1]), np.asarray(trace[2]).ravel()
+    y = TARGETS[target](x.ravel())
+    return {"x": rounded(x.ravel(), 4), "target": rounded(y, 4), "output": rounded(out, 4),
+            "steps": rounded(steps, 4), "heights": rounded(h, 4), "weight": weight,
+            "bump_outputs": [rounded(h[i] * (hidden[:, i] - hidden[:, i + bumps]), 4)
+                             for i in range(bumps)],
+            "mean_abs_error": float(np.mean(np.abs(out - y)))}

@@ -36,8 +36,8 @@ INITS: dict[str, Any] = {
     "he": "he",
 }
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
-# Histogram ranges: the book bins sigmoid outputs on (0, 1); tanh lives on (−1, 1); ReLU
-# outputs are ≥ 0 and, with a sane init, mostly below 1.
+# Histogram ranges: the book bins every activation on range=(0, 1) (plt.hist drops values
+# outside it); tanh lives on (−1, 1), so it gets that range.
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}
 
 
@@ -82,11 +82,15 @@ def histograms(inits: list[str] | None, activations: list[str] | None, samples: 
             for a in outs:
                 values = a.ravel()
                 zeros = float(np.mean(values == 0)) if act == "relu" else 0.0
-                if act == "relu":  # inactive units would dwarf every other bin: count apart
+                if act == "relu":
+                    # About half of ReLU's outputs are exactly 0; as one bar they would dwarf
+                    # the rest, so they are counted apart and the page shows their fraction.
                     values = values[values != 0]
-                # int bins + range: numpy's uniform-bin fast path (no sort of 100,000 values)
-                counts, _ = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
+                # As the book: values outside the range are left out, not piled into the
+                # last bin (int bins + range: numpy's fast path, no sort of 100,000 values).
+                counts, _ = np.histogram(values, bins=bins, range=(lo, hi))
                 per_layer.append({"counts": counts.tolist(), "zeros": zeros,
+                                  "outside": float(1 - (counts.sum() + zeros * a.size) / a.size),
                                   "mean": float(a.mean()), "std": float(a.std())})
             panels.append({"activation": act, "init": init, "layers": per_layer})
     return {"edges": {a: np.linspace(*RANGES[a], bins + 1).tolist() for a in activations},

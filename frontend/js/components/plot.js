@@ -16,3 +16,18 @@ export function baseLayout(extra = {}) {
 }
 
 export const PALETTE = ["#1a73e8", "#e8710a", "#188038", "#a142f4", "#d93025", "#12b5cb", "#f9ab00"];
+
+let revision = 0;
+/**
+ * Draw or update a chart with the shared look. Views that grow their arrays in place need a
+ * new datarevision each time, or Plotly.react skips the arrays it has seen.
+ */
+export function drawPlot(el, data, layout = {}, config = {}) {
+  const P = window.Plotly;
+  if (!P) throw new Error("Plotly is not loaded");
+  return P.react(el, data, baseLayout({ ...layout, datarevision: ++revision }), { ...PLOT_CONFIG, ...config });
+}
+
+export function purgePlots(...els) {
+  for (const el of els) if (el && window.Plotly) window.Plotly.purge(el);
+}

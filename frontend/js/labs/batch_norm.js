@@ -1,6 +1,8 @@
 // Lab: Batch Normalization across weight scales (ch. 6 §6.3, batch_norm_test.py).
-import { L, button, chart, checkbox, frame, frameScheduler, h, jobControls, numberField,
-  purge } from "./common.js";
+import { h, frameBatcher } from "../dom.js";
+import { pick } from "../i18n.js";
+import { drawPlot, purgePlots } from "../components/plot.js";
+import { button, checkbox, fmt, frame, jobControls, numberField } from "./common.js";
 
 export const lab = {
   id: "batch_norm",
@@ -8,6 +10,8 @@ export const lab = {
   title: { ja: "Batch Normalization", en: "Batch Normalization" },
   summary: { ja: "重みの初期値のスケールを変えながら、Batch Normの有無で学習の進み方を比べます。",
     en: "With and without BatchNorm, across 16 weight scales from 1 to 1e-4." },
+  book: { ja: "ほぼすべての重みの初期値で、Batch Norm ありのほうが速く学習し、W=1e-4 のような小さな値でも学習が進む（図6-19）",
+    en: "at almost every weight scale BatchNorm learns faster, and it still learns at scales as small as 1e-4 (figure 6-19)" },
   mount,
 };
 
@@ -29,7 +33,7 @@ function mount(el, ctx) {
   const plotEl = h("div", { class: "lab-plot lab-plot-tall", "data-testid": "lab-plot-batch_norm" });
   let panels = {};
   let shownEpochs = 8;
-  const redraw = frameScheduler(draw);
+  const redraw = frameBatcher(draw);
   const ctl = jobControls(ui, "batch_norm", {
     testid: "bn",
     start() {
@@ -45,7 +49,11 @@ function mount(el, ctx) {
       p.epochs.push(d.epoch); p.bn.push(d.train_acc.bn); p.plain.push(d.train_acc.plain);
       redraw();
     },
-    result() { draw(); },
+    result() {
+      draw();
+      const last = Object.values(panels).map((p) => `${fmt(p.bn.at(-1), 2)}/${fmt(p.plain.at(-1), 2)}`);
+      ui.here(pick(`最終エポックの訓練精度（BN あり/なし）: ${last.join(" ")}`, `final training accuracy (BN/plain): ${last.join(" ")}`));
+    },
   });
   const book = button("本の設定（16通り・20エポック）", "Book's setting (16 scales, 20 epochs)", () => {
     epochs.input.value = 20; all.input.checked = true; ctl.go();
@@ -63,11 +71,11 @@ function mount(el, ctx) {
       const k = j + 1;
       const p = panels[i];
       data.push({ type: "scatter", mode: "lines+markers", marker: { size: 4 }, x: p.epochs, y: p.bn, xaxis: `x${k}`, yaxis: `y${k}`,
-        name: L("Batch Normあり", "with BatchNorm"), line: { color: "#d62728" }, showlegend: j === 0,
+        name: pick("Batch Normあり", "with BatchNorm"), line: { color: "#d62728" }, showlegend: j === 0,
         legendgroup: "bn" });
       data.push({ type: "scatter", mode: "lines+markers", marker: { size: 4 }, x: p.epochs, y: p.plain,
         xaxis: `x${k}`,
-        yaxis: `y${k}`, name: L("Batch Normなし", "without BatchNorm"),
+        yaxis: `y${k}`, name: pick("Batch Normなし", "without BatchNorm"),
         line: { color: "#1f77b4", dash: "dash" }, showlegend: j === 0, legendgroup: "plain" });
       annotations.push({ text: `W: ${SCALES[i].toExponential(1)}`, xref: `x${k} domain`,
         yref: `y${k} domain`, x: 0.5, y: 1.15, showarrow: false, font: { size: 11 } });
@@ -76,11 +84,16 @@ function mount(el, ctx) {
       annotations, height: 170 * rows + 90, margin: { l: 40, r: 10, t: 30, b: 40 },
       legend: { orientation: "h", y: -0.08 } };
     keys.forEach((_, j) => {
-      layout[`yaxis${j ? j + 1 : ""}`] = { range: [0, 1.02] };
-      layout[`xaxis${j ? j + 1 : ""}`] = { range: [0, shownEpochs] };
+      // Axis titles on the outer panels only, few ticks: small multiples stay readable.
+      const left = j % cols === 0;
+      const bottom = j >= keys.length - cols;
+      layout[`yaxis${j ? j + 1 : ""}`] = { range: [0, 1.02], dtick: 0.5, tickfont: { size: 9 },
+        title: left ? { text: pick("訓練精度", "train acc"), font: { size: 10 } } : undefined };
+      layout[`xaxis${j ? j + 1 : ""}`] = { range: [0, shownEpochs], nticks: 4, tickfont: { size: 9 },
+        title: bottom ? { text: pick("エポック", "epochs"), font: { size: 10 } } : undefined };
     });
-    chart(plotEl, data, layout);
+    drawPlot(plotEl, data, layout);
   }
   ctl.go();
-  return { unmount() { ctl.close(); purge(plotEl); ui.root.remove(); }, relabel: draw };
+  return { unmount() { ctl.close(); purgePlots(plotEl); ui.root.remove(); }, relabel: draw };
 }

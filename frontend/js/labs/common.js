@@ -1,82 +1,74 @@
-// Shared helpers for the lab views: DOM building, bilingual text, server calls, job streams
-// and Plotly charts. Every lab module builds its UI with these, so the labs look alike.
+// What the lab views share beyond the page's own modules: the lab frame (title, chapter,
+// explanation, the book's result beside ours, controls, status line), form fields, and the
+// Run/Stop controls of a background job.  DOM building is dom.js, language is i18n.js, HTTP
+// and sockets are api.js, charts are components/plot.js: the same as the playground's.
+import { h } from "../dom.js";
+import { pick } from "../i18n.js";
+import { api, labSocket, stopLabJobOnLeave } from "../api.js";
+import { jobStatuses } from "../meta.js";
 
 export const COLORS = {
   sgd: "#1f77b4", momentum: "#ff7f0e", nesterov: "#8c564b", adagrad: "#2ca02c",
   rmsprop: "#9467bd", adam: "#d62728",
 };
 
-// h("div", {class: "x", onclick: fn}, child, "text", ...) -> element
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
-    else if (k === "class") el.className = v;
-    else if (k === "style" && typeof v === "object") Object.assign(el.style, v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
+/** A bilingual element: both texts ride on data-ja / data-en and i18n.applyI18n relabels
+ * it with the rest of the page; built with dom.h like every other element. */
+export function say(ja, en, tag = "span", attrs = {}) {
+  return h(tag, { ...attrs, "data-ja": ja, "data-en": en }, pick(ja, en));
 }
 
-// A span that shows Japanese or English; applyLang() switches every such span at once.
-export function T(ja, en, tag = "span", attrs = {}) {
-  const el = h(tag, { ...attrs, "data-ja": ja, "data-en": en });
-  el.textContent = currentLang === "ja" ? ja : en;
-  return el;
-}
-
-let currentLang = "ja";
-export function setLang(lang) { currentLang = lang === "en" ? "en" : "ja"; }
-export function L(ja, en) { return currentLang === "ja" ? ja : en; }
-export function applyLang(root, lang) {
-  setLang(lang);
-  for (const el of root.querySelectorAll("[data-ja]")) {
-    el.textContent = currentLang === "ja" ? el.dataset.ja : el.dataset.en;
-  }
-}
-
-// The frame every lab shares: title, chapter badge, explanation, a controls row, a status line.
+// The frame every lab shares: title, chapter badge, explanation, the book's published result
+// next to ours, a controls row, a status line.
 export function frame(el, lab, explanation) {
   const controls = h("div", { class: "lab-controls" });
   const status = h("div", { class: "lab-status", "data-testid": `lab-status-${lab.id}`, role: "status" });
+  const here = h("span", { class: "lab-here", "data-testid": `lab-here-${lab.id}` });
   const body = h("div", { class: "lab-body" });
+  const book = lab.book
+    ? h("p", { class: "lab-book", "data-testid": `lab-book-${lab.id}` },
+      say("本の結果: ", "The book: ", "b"), say(lab.book.ja, lab.book.en), " — ",
+      say("ここでは: ", "here: ", "b"), here)
+    : null;
   const root = h("section", { class: "lab", "data-testid": `lab-${lab.id}` },
     h("header", { class: "lab-head" },
-      T(lab.title.ja, lab.title.en, "h2"),
+      say(lab.title.ja, lab.title.en, "h2"),
       h("span", { class: "lab-chapter" }, lab.chapter)),
-    h("div", { class: "lab-explain" }, T(explanation.ja, explanation.en, "p")),
-    controls, status, body);
+    h("div", { class: "lab-explain" }, say(explanation.ja, explanation.en, "p")),
+    book, controls, status, body);
+  here.textContent = "…";
   el.append(root);
-  return { root, controls, status, body };
+  // ours: plain text (numbers) or a {ja, en} pair
+  const setHere = (ours) => {
+    if (ours && typeof ours === "object") here.replaceChildren(say(ours.ja, ours.en));
+    else here.textContent = String(ours);
+  };
+  return { root, controls, status, body, here: setHere };
 }
 
 export function numberField(ja, en, value, { step = "any", min, max, testid, width = 6 } = {}) {
-  const input = h("input", { type: "number", value, step, min, max, "data-testid": testid,
-    style: { width: `${width}em` } });
-  const label = h("label", { class: "lab-field" }, T(ja, en), input);
+  const input = h("input", { type: "number", value: String(value), step: String(step),
+    min: min === undefined ? undefined : String(min), max: max === undefined ? undefined : String(max),
+    "data-testid": testid, style: { width: `${width}em` } });
+  const label = h("label", { class: "lab-field" }, say(ja, en), input);
   return { label, input, get value() { return Number(input.value); } };
 }
 
 export function selectField(ja, en, options, value, testid) {
   const select = h("select", { "data-testid": testid },
-    options.map(([v, oja, oen]) => T(oja, oen ?? oja, "option", { value: v })));
+    options.map(([v, oja, oen]) => say(oja, oen ?? oja, "option", { value: v })));
   select.value = value;
-  return { label: h("label", { class: "lab-field" }, T(ja, en), select), select };
+  return { label: h("label", { class: "lab-field" }, say(ja, en), select), select };
 }
 
 export function checkbox(ja, en, checked, testid) {
   const input = h("input", { type: "checkbox", "data-testid": testid });
   input.checked = checked;
-  return { label: h("label", { class: "lab-field" }, input, T(ja, en)), input };
+  return { label: h("label", { class: "lab-field" }, input, say(ja, en)), input };
 }
 
 export function button(ja, en, onclick, testid, cls = "lab-button") {
-  return T(ja, en, "button", { class: cls, type: "button", onclick, "data-testid": testid });
+  return say(ja, en, "button", { class: cls, type: "button", onclick, "data-testid": testid });
 }
 
 // Errors from the server name the bad field; show them in plain words.
@@ -87,121 +79,149 @@ export function showError(status, err) {
 
 export function showStatus(status, ja, en) {
   status.classList.remove("lab-error");
-  status.replaceChildren(T(ja, en));
+  status.replaceChildren(say(ja, en));
 }
 
-export async function postJSON(path, body) {
-  const res = await fetch(path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const e = data.error || { message: `HTTP ${res.status}` };
-    throw Object.assign(new Error(e.message), e);
+/** An instant lab: one HTTP call, timed, with its status line. Resolves to the answer or
+ * null after showing the error. */
+export async function compute(ui, route, body) {
+  showStatus(ui.status, "計算中…", "Computing…");
+  const t0 = performance.now();
+  try {
+    const out = await api.lab(route, body);
+    const ms = Math.round(performance.now() - t0);
+    showStatus(ui.status, `完了（${ms} ms）`, `Done (${ms} ms)`);
+    return out;
+  } catch (err) {
+    showError(ui.status, err);
+    return null;
   }
-  return data;
-}
-
-// Start a background lab and follow it over /ws/labs/{id}. Handlers: progress(data),
-// result(data), state(status), error(err). Returns {stop(), close(), done: Promise}.
-export function runJob(lab, params, handlers = {}) {
-  let ws = null;
-  let jobId = null;
-  let closed = false;
-  const done = postJSON("/api/labs/jobs", { lab, params }).then((job) => new Promise((resolve) => {
-    jobId = job.id;
-    if (closed) { stopJob(jobId); resolve("stopped"); return; }
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    ws = new WebSocket(`${proto}//${location.host}/ws/labs/${job.id}`);
-    let last = job.status;
-    ws.onmessage = (ev) => {
-      const msg = JSON.parse(ev.data);
-      if (msg.type === "progress") handlers.progress?.(msg.data);
-      else if (msg.type === "result") handlers.result?.(msg.data);
-      else if (msg.type === "error") handlers.error?.(msg.data);
-      else if (msg.type === "state") { last = msg.data.status; handlers.state?.(last); }
-    };
-    ws.onclose = () => resolve(last);
-  }));
-  done.catch((err) => handlers.error?.(err));
-  return {
-    get id() { return jobId; },
-    done,
-    stop() { closed = true; if (jobId) stopJob(jobId); },
-    close() { closed = true; if (jobId) stopJob(jobId); ws?.close(); },
-  };
-}
-
-// keepalive: the stop request still goes out when the page is being closed.
-function stopJob(id) {
-  fetch(`/api/labs/jobs/${id}/stop`, { method: "POST", keepalive: true }).catch(() => {});
-}
-
-// Plotly wrappers: one place for the shared look and the "at most once per frame" redraw.
-const BASE_LAYOUT = {
-  margin: { l: 50, r: 20, t: 36, b: 40 }, font: { size: 12 },
-  paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", legend: { orientation: "h", y: -0.2 },
-};
-
-let revision = 0;
-export function chart(el, data, layout = {}, config = {}) {
-  const P = window.Plotly;
-  if (!P) throw new Error("Plotly is not loaded");
-  // Labs grow their arrays in place; Plotly.react skips arrays it has seen before unless
-  // datarevision changes, so every call carries a new one.
-  return P.react(el, data, { ...BASE_LAYOUT, ...layout, datarevision: ++revision },
-    { responsive: true, displaylogo: false, ...config });
-}
-
-// Coalesces many updates into one redraw per animation frame.
-export function frameScheduler(draw) {
-  let pending = false;
-  return () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => { pending = false; draw(); });
-  };
-}
-
-export function purge(...els) {
-  for (const el of els) if (el && window.Plotly) window.Plotly.purge(el);
 }
 
 export function fmt(x, digits = 3) {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(digits);
 }
 
+const STATUS_TEXT = {
+  queued: ["待機中…", "Queued…"],
+  running: ["学習中…", "Running…"],
+  paused: ["一時停止中", "Paused"],
+  stopped: ["停止しました", "Stopped"],
+  failed: ["失敗しました", "Failed"],
+  diverged: ["発散しました", "Diverged"],
+  interrupted: ["中断されました（サーバーの再起動）", "Interrupted (server restart)"],
+};
+
+/**
+ * Start a background lab and follow it over /ws/labs/{id} (docs/protocol.md, version 2):
+ * "state" brings every partial so far (a late or reconnecting page catches up), then
+ * "status", "progress", "result" and "error" are pushed as they happen. Handlers:
+ * progress(data), result(data), status(summary), error(err).
+ * Returns {id, done: Promise<status>, stop()}; stop() also closes the socket.
+ */
+export function runJob(lab, params, handlers = {}) {
+  let socket = null;
+  let jobId = null;
+  let stopped = false;
+  let seen = 0; // partials applied so far: a reconnect's "state" replays only the rest
+  let gotResult = false;
+  const done = (async () => {
+    const { finished } = await jobStatuses();
+    const job = await api.startLabJob(lab, params);
+    jobId = job.id;
+    handlers.status?.(job);
+    if (stopped) { api.stopLabJob(jobId).catch(() => {}); return "stopped"; }
+    return new Promise((resolve) => {
+      const end = (status) => { socket?.close(); resolve(status); };
+      const onStatus = (summary) => {
+        handlers.status?.(summary);
+        if (finished.includes(summary.status)) end(summary.status);
+      };
+      const onResult = (r) => { if (!gotResult && r != null) { gotResult = true; handlers.result?.(r); } };
+      socket = labSocket(jobId, {
+        message(msg) {
+          const d = msg.data;
+          if (msg.type === "state") {
+            const partials = Array.isArray(d.progress) ? d.progress : [];
+            for (const p of partials.slice(seen)) handlers.progress?.(p);
+            seen = Math.max(seen, partials.length);
+            if (d.result != null) onResult(d.result);
+            if (d.error && d.status === "failed") handlers.error?.(d.error);
+            onStatus(d);
+          } else if (msg.type === "progress") {
+            seen += 1;
+            handlers.progress?.(d);
+          } else if (msg.type === "result") {
+            onResult(d);
+          } else if (msg.type === "status") {
+            onStatus(d);
+          } else if (msg.type === "error") {
+            handlers.error?.(d);
+            if (d?.code === "not_found") end("failed");
+          }
+        },
+      });
+    });
+  })();
+  done.catch((err) => handlers.error?.(err));
+  return {
+    get id() { return jobId; },
+    done,
+    stop() {
+      stopped = true;
+      socket?.close();
+      if (jobId !== null) stopLabJobOnLeave(jobId);
+    },
+  };
+}
+
 // Run/Stop buttons wired to runJob with status text; `start()` returns the params to send
-// and resets the view. Used by every background lab.
+// and resets the view. Used by every background lab. The status line says how long the
+// first partial result and the full result took.
 export function jobControls(ui, labName, { start, progress, result, testid }) {
   let job = null;
   let t0 = 0;
+  let first = null;
   const runBtn = button("実行", "Run", () => go(), `${testid}-run`);
   const stopBtn = button("停止", "Stop", () => job?.stop(), `${testid}-stop`);
   stopBtn.disabled = true;
+  const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
   function go() {
-    job?.close();
+    job?.stop();
     const params = start();
     t0 = performance.now();
+    first = null;
     showStatus(ui.status, "待機中…", "Queued…");
     runBtn.disabled = true; stopBtn.disabled = false;
     const mine = runJob(labName, params, {
-      state: (s) => {
-        if (s === "running") showStatus(ui.status, "学習中…", "Training…");
-        if (s === "stopped") showStatus(ui.status, "停止しました", "Stopped");
+      status: (s) => {
+        if (job !== mine) return;
+        if (s.status === "completed") return; // the result handler words it
+        const [ja, en] = STATUS_TEXT[s.status] || [s.status, s.status];
+        const where = s.status === "queued" && s.queue_position ? ` (${s.queue_position})` : "";
+        if (s.status === "failed" && s.error) showError(ui.status, s.error);
+        else showStatus(ui.status, ja + where, en + where);
       },
-      progress,
+      progress: (d) => {
+        if (job !== mine) return;
+        if (first === null) first = seconds();
+        progress(d);
+      },
       result: (r) => {
-        const sec = ((performance.now() - t0) / 1000).toFixed(1);
+        if (job !== mine) return;
+        const sec = seconds();
         result(r);
-        showStatus(ui.status, `完了（${sec} 秒）`, `Done (${sec} s)`);
+        ui.root.dataset.firstSeconds = first ?? sec;
+        ui.root.dataset.fullSeconds = sec;
+        showStatus(ui.status, `完了（最初の結果 ${first ?? sec} 秒・全体 ${sec} 秒）`,
+          `Done (first result ${first ?? sec} s, all ${sec} s)`);
       },
-      error: (e) => showError(ui.status, e),
+      error: (e) => { if (job === mine) showError(ui.status, e); },
     });
     job = mine;
-    mine.done.catch(() => {}).finally(() => { if (job === mine) { runBtn.disabled = false; stopBtn.disabled = true; } });
+    mine.done.catch(() => {}).finally(() => {
+      if (job === mine) { runBtn.disabled = false; stopBtn.disabled = true; }
+    });
   }
-  return { runBtn, stopBtn, go, close: () => job?.close(), elapsed: () => performance.now() - t0 };
+  return { runBtn, stopBtn, go, close: () => job?.stop(), elapsed: () => performance.now() - t0 };
 }

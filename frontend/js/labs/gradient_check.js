@@ -1,6 +1,9 @@
 // Lab: gradient check (ch. 5 §5.7): numerical vs backprop gradients per parameter.
-import { L, chart, frame, h, postJSON, purge, selectField, showError, showStatus,
-  button } from "./common.js";
+import { h } from "../dom.js";
+import { pick } from "../i18n.js";
+import { api } from "../api.js";
+import { drawPlot, purgePlots } from "../components/plot.js";
+import { button, frame, selectField, showError, showStatus } from "./common.js";
 
 export const lab = {
   id: "gradient_check",
@@ -8,6 +11,8 @@ export const lab = {
   title: { ja: "勾配確認", en: "Gradient check" },
   summary: { ja: "誤差逆伝播法で求めた勾配を、数値微分の勾配と比べます。",
     en: "Compare backprop gradients with numerical (central-difference) gradients." },
+  book: { ja: "誤差逆伝播法と数値微分の勾配の差はごく小さい（1e-10 程度以下）",
+    en: "backprop and numerical gradients differ by tiny amounts (around 1e-10 or less)" },
   mount,
 };
 
@@ -36,8 +41,10 @@ function mount(el, ctx) {
     showStatus(ui.status, "計算中…", "Computing…");
     try {
       const t0 = performance.now();
-      last = await postJSON("/api/labs/gradient-check", { model: model.select.value });
+      last = await api.lab("/gradient-check", { model: model.select.value });
       draw();
+      const worst = Math.max(...last.params.map((p) => p.relative_error));
+      ui.here(pick(`最大の相対誤差 ${worst.toExponential(1)}`, `largest relative error ${worst.toExponential(1)}`));
       const ms = Math.round(performance.now() - t0);
       showStatus(ui.status, last.all_ok ? `一致しました（${ms} ms）` : `差があります（${ms} ms）`,
         last.all_ok ? `Gradients agree (${ms} ms)` : `Gradients differ (${ms} ms)`);
@@ -47,19 +54,19 @@ function mount(el, ctx) {
   function draw() {
     if (!last) return;
     const rows = last.params;
-    chart(plotEl, [{ type: "bar", x: rows.map((r) => r.name),
+    drawPlot(plotEl, [{ type: "bar", x: rows.map((r) => r.name),
       y: rows.map((r) => Math.max(r.relative_error, 1e-16)),
       marker: { color: rows.map((r) => (r.ok ? "#2ca02c" : "#d62728")) },
       text: rows.map((r) => r.relative_error.toExponential(1)), textposition: "outside",
       hovertemplate: "%{x}: %{y:.2e}<extra></extra>" },
     { type: "scatter", mode: "lines", x: [rows[0].name, rows.at(-1).name],
       y: [last.tolerance, last.tolerance], line: { dash: "dash", color: "#888" },
-      name: L("許容誤差", "tolerance") }], {
-      yaxis: { type: "log", title: { text: L("相対誤差", "relative error") }, range: [-16, 0] },
+      name: pick("許容誤差", "tolerance") }], {
+      yaxis: { type: "log", title: { text: pick("相対誤差", "relative error") }, range: [-16, 0] },
       height: 360, showlegend: false,
     });
     summary.textContent = last.summary;
   }
   run();
-  return { unmount() { purge(plotEl); ui.root.remove(); }, relabel: draw };
+  return { unmount() { purgePlots(plotEl); ui.root.remove(); }, relabel: draw };
 }

@@ -1,7 +1,10 @@
 // Lab: two experiments from Nielsen's book: the learning slowdown of the quadratic cost
 // (ch. 3) and universal approximation with sigmoid units (ch. 4).
-import { L, T, chart, frame, frameScheduler, h, jobControls, numberField, postJSON, purge,
-  selectField, showError, showStatus, button, fmt } from "./common.js";
+import { h, frameBatcher } from "../dom.js";
+import { pick } from "../i18n.js";
+import { api } from "../api.js";
+import { drawPlot, purgePlots } from "../components/plot.js";
+import { button, fmt, frame, jobControls, numberField, say, selectField, showError, showStatus } from "./common.js";
 
 export const lab = {
   id: "nielsen",
@@ -9,6 +12,8 @@ export const lab = {
   title: { ja: "Nielsen：交差エントロピーと万能近似", en: "Nielsen: cross-entropy and universal approximation" },
   summary: { ja: "飽和したニューロンの学習の遅れと、シグモイドによる関数の近似を見ます。",
     en: "The slowdown of a saturated neuron, and fitting a function with sigmoid units." },
+  book: { ja: "2乗和誤差では飽和した出発点からしばらく学習が進まず、交差エントロピー誤差ではすぐに下がる（3章）",
+    en: "with the quadratic cost a saturated start learns slowly at first; with cross-entropy it drops at once (ch. 3)" },
   mount,
 };
 
@@ -40,7 +45,7 @@ function mount(el, ctx) {
   const fitEl = h("div", { class: "lab-plot", "data-testid": "lab-plot-nielsen-fit" });
   const fitInfo = h("div", { class: "lab-mono" });
   let fit = null;
-  const redraw = frameScheduler(drawFit);
+  const redraw = frameBatcher(drawFit);
   const ctl = jobControls(ui, "universal_approximation", {
     testid: "ni-fit",
     start() { fit = null; return { target: target.select.value, hidden: units.value, iterations: iters.value }; },
@@ -48,14 +53,14 @@ function mount(el, ctx) {
       if (d.target) fit = { x: d.x, target: d.target, fit: null };
       else if (fit) {
         fit.fit = d.fit;
-        fitInfo.textContent = `${L("繰り返し", "iteration")} ${d.iteration} · loss ${fmt(d.loss, 5)}`;
+        fitInfo.textContent = `${pick("繰り返し", "iteration")} ${d.iteration} · loss ${fmt(d.loss, 5)}`;
         redraw();
       }
     },
     result() { drawFit(); },
   });
-  ui.body.append(T("(a) 2乗和誤差 vs 交差エントロピー誤差", "(a) Quadratic vs cross-entropy cost", "h3"), costEl,
-    T("(b) 万能近似：隠れ層1つ・シグモイド", "(b) Universal approximation: one hidden sigmoid layer", "h3"),
+  ui.body.append(say("(a) 2乗和誤差 vs 交差エントロピー誤差", "(a) Quadratic vs cross-entropy cost", "h3"), costEl,
+    say("(b) 万能近似：隠れ層1つ・シグモイド", "(b) Universal approximation: one hidden sigmoid layer", "h3"),
     h("div", { class: "lab-controls" }, target.label, units.label, iters.label, ctl.runBtn, ctl.stopBtn),
     fitInfo, fitEl);
 
@@ -63,7 +68,7 @@ function mount(el, ctx) {
     showStatus(ui.status, "計算中…", "Computing…");
     try {
       const t0 = performance.now();
-      cost = await postJSON("/api/labs/nielsen/cost", { w: w.value, b: b.value, lr: lr.value, epochs: epochs.value });
+      cost = await api.lab("/nielsen/cost", { w: w.value, b: b.value, lr: lr.value, epochs: epochs.value });
       drawCost();
       const ms = Math.round(performance.now() - t0);
       showStatus(ui.status, `完了（${ms} ms）`, `Done (${ms} ms)`);
@@ -73,24 +78,33 @@ function mount(el, ctx) {
   function drawCost() {
     if (!cost) return;
     const x = cost.quadratic.cost.map((_, i) => i);
-    chart(costEl, [
-      { type: "scatter", mode: "lines", x, y: cost.quadratic.cost, name: L("2乗和誤差", "quadratic cost"), line: { color: "#1f77b4" } },
-      { type: "scatter", mode: "lines", x, y: cost.cross_entropy.cost, name: L("交差エントロピー誤差", "cross-entropy cost"), line: { color: "#d62728" } },
-      { type: "scatter", mode: "lines", x, y: cost.quadratic.output, name: L("出力 a（2乗和）", "output a (quadratic)"), line: { color: "#1f77b4", dash: "dot" }, yaxis: "y2" },
-      { type: "scatter", mode: "lines", x, y: cost.cross_entropy.output, name: L("出力 a（交差エントロピー）", "output a (cross-entropy)"), line: { color: "#d62728", dash: "dot" }, yaxis: "y2" },
-    ], { xaxis: { title: { text: L("エポック", "epoch") } }, yaxis: { title: { text: "cost" }, rangemode: "tozero" },
-      yaxis2: { overlaying: "y", side: "right", range: [0, 1], title: { text: "a" } }, height: 360,
-      margin: { l: 50, r: 60, t: 20, b: 40 } });
+    // Each cost on its own axis (at the start the quadratic is 0.48, cross-entropy 4.0: on a
+    // shared axis the quadratic looked flat), the outputs a in a panel of their own below.
+    drawPlot(costEl, [
+      { type: "scatter", mode: "lines", x, y: cost.quadratic.cost, name: pick("2乗和誤差（左の軸）", "quadratic cost (left axis)"), line: { color: "#1f77b4" } },
+      { type: "scatter", mode: "lines", x, y: cost.cross_entropy.cost, name: pick("交差エントロピー誤差（右の軸）", "cross-entropy cost (right axis)"), line: { color: "#d62728" }, yaxis: "y2" },
+      { type: "scatter", mode: "lines", x, y: cost.quadratic.output, name: pick("出力 a（2乗和）", "output a (quadratic)"), line: { color: "#1f77b4", dash: "dot" }, xaxis: "x2", yaxis: "y3" },
+      { type: "scatter", mode: "lines", x, y: cost.cross_entropy.output, name: pick("出力 a（交差エントロピー）", "output a (cross-entropy)"), line: { color: "#d62728", dash: "dot" }, xaxis: "x2", yaxis: "y3" },
+    ], { xaxis: { anchor: "y", domain: [0, 1] }, yaxis: { domain: [0.45, 1], title: { text: pick("2乗和誤差", "quadratic") }, rangemode: "tozero", color: "#1f77b4" },
+      yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", title: { text: pick("交差エントロピー", "cross-entropy") }, color: "#d62728" },
+      xaxis2: { anchor: "y3", domain: [0, 1], title: { text: pick("エポック", "epoch") } },
+      yaxis3: { domain: [0, 0.33], range: [0, 1], title: { text: pick("出力 a", "output a") } }, height: 460,
+      margin: { l: 56, r: 60, t: 40, b: 40 } });
+    const q = cost.quadratic.output;
+    const c = cost.cross_entropy.output;
+    const below = (arr) => arr.findIndex((v) => v < 0.5);
+    ui.here(pick(`出力が0.5を切るまで：2乗和 ${below(q)} エポック、交差エントロピー ${below(c)} エポック`,
+      `epochs until the output drops below 0.5: quadratic ${below(q)}, cross-entropy ${below(c)}`));
   }
 
   function drawFit() {
     if (!fit) return;
-    const data = [{ type: "scatter", mode: "lines", x: fit.x, y: fit.target, name: L("目標", "target"), line: { color: "#444", width: 3 } }];
-    if (fit.fit) data.push({ type: "scatter", mode: "lines", x: fit.x, y: fit.fit, name: L("ネットワーク", "network"), line: { color: "#d62728" } });
-    chart(fitEl, data, { height: 340, xaxis: { title: { text: "x" } }, yaxis: { title: { text: "f(x)" } } });
+    const data = [{ type: "scatter", mode: "lines", x: fit.x, y: fit.target, name: pick("目標", "target"), line: { color: "#444", width: 3 } }];
+    if (fit.fit) data.push({ type: "scatter", mode: "lines", x: fit.x, y: fit.fit, name: pick("ネットワーク", "network"), line: { color: "#d62728" } });
+    drawPlot(fitEl, data, { height: 340, xaxis: { title: { text: "x" } }, yaxis: { title: { text: "f(x)" } } });
   }
   runCost();
   ctl.go(); // cheap (one small net on 200 points): show the fit growing right away
-  return { unmount() { ctl.close(); purge(costEl, fitEl); ui.root.remove(); },
+  return { unmount() { ctl.close(); purgePlots(costEl, fitEl); ui.root.remove(); },
     relabel() { drawCost(); drawFit(); } };
 }

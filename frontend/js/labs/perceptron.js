@@ -1,6 +1,9 @@
 // Lab: perceptrons (ch. 2) and decision boundaries of an MLP on 2-D toy sets.
-import { L, T, button, chart, frame, frameScheduler, h, jobControls, numberField, postJSON,
-  purge, selectField, showError, fmt } from "./common.js";
+import { h, frameBatcher } from "../dom.js";
+import { pick } from "../i18n.js";
+import { api } from "../api.js";
+import { drawPlot, purgePlots } from "../components/plot.js";
+import { button, fmt, frame, jobControls, numberField, say, selectField, showError } from "./common.js";
 
 export const lab = {
   id: "perceptron",
@@ -8,6 +11,8 @@ export const lab = {
   title: { ja: "パーセプトロンと決定境界", en: "Perceptrons and decision boundaries" },
   summary: { ja: "AND・NAND・OR を重みとバイアスで作り、XORを2層で実現します。",
     en: "Build AND, NAND and OR from weights and a bias; solve XOR with two layers." },
+  book: { ja: "AND (0.5, 0.5, −0.7)、NAND (−0.5, −0.5, 0.7)、OR (0.5, 0.5, −0.2)。XOR は1層では作れず、2層で 0, 1, 1, 0",
+    en: "AND (0.5, 0.5, −0.7), NAND (−0.5, −0.5, 0.7), OR (0.5, 0.5, −0.2); XOR needs two layers: 0, 1, 1, 0" },
   mount,
 };
 
@@ -53,7 +58,7 @@ function mount(el, ctx) {
   const toyPlot = h("div", { class: "lab-plot-small", "data-testid": "lab-plot-perceptron-toy" });
   const toyInfo = h("div", { class: "lab-mono" });
   let toy = null;
-  const redraw = frameScheduler(drawToy);
+  const redraw = frameBatcher(drawToy);
   const ctl = jobControls(ui, "toy_boundary", {
     testid: "pc-toy",
     start() {
@@ -65,33 +70,34 @@ function mount(el, ctx) {
       if (d.points) toy = { ...d, z: null };
       else if (toy) {
         toy.z = d.z;
-        toyInfo.textContent = `${L("エポック", "epoch")} ${d.epoch} · loss ${fmt(d.loss)} · ` +
-          `${L("認識精度", "accuracy")} ${fmt(d.accuracy)}`;
+        toyInfo.textContent = `${pick("エポック", "epoch")} ${d.epoch} · loss ${fmt(d.loss)} · ` +
+          `${pick("認識精度", "accuracy")} ${fmt(d.accuracy)}`;
         redraw();
       }
     },
     result() { drawToy(); },
   });
   ui.body.append(h("div", { class: "lab-row" }, gatePlot, h("div", {}, verdict,
-    T("XOR を2層で：s1 = NAND(x1, x2), s2 = OR(x1, x2), y = AND(s1, s2)",
+    say("XOR を2層で：s1 = NAND(x1, x2), s2 = OR(x1, x2), y = AND(s1, s2)",
       "XOR with two layers: s1 = NAND(x1, x2), s2 = OR(x1, x2), y = AND(s1, s2)", "h3"), xorBox)),
-  T("多層ネットワークの決定境界", "Decision boundary of a multi-layer network", "h3"),
+  say("多層ネットワークの決定境界", "Decision boundary of a multi-layer network", "h3"),
   h("div", { class: "lab-controls" }, dataset.label, hidden.label, epochs.label, ctl.runBtn, ctl.stopBtn),
   toyInfo, toyPlot);
 
   async function evalGate() {
     try {
-      const r = await postJSON("/api/labs/perceptron/gate", { w1: w1.value, w2: w2.value, b: b.value });
+      const r = await api.lab("/perceptron/gate", { w1: w1.value, w2: w2.value, b: b.value });
       drawGate(r);
       const names = r.matches.map((m) => m.toUpperCase()).join(", ");
       verdict.replaceChildren(h("table", {}, h("tr", {}, h("th", {}, "x1"), h("th", {}, "x2"), h("th", {}, "y")),
         ...r.inputs.map((p, i) => h("tr", {}, h("td", {}, p[0]), h("td", {}, p[1]), h("td", {}, r.outputs[i])))),
-      names ? T(`このパーセプトロンは ${names} です`, `This perceptron computes ${names}`, "p")
-        : T("AND・NAND・OR のどれでもありません", "Not AND, NAND or OR", "p"),
-      xorTarget ? T("点の色は XOR の正解です。どんな w1, w2, b でも、1本の直線では赤と青を分けられません" +
+      names ? say(`このパーセプトロンは ${names} です`, `This perceptron computes ${names}`, "p")
+        : say("AND・NAND・OR のどれでもありません", "Not AND, NAND or OR", "p"),
+      xorTarget ? say("点の色は XOR の正解です。どんな w1, w2, b でも、1本の直線では赤と青を分けられません" +
         "（線形分離不可能）。", "Points are coloured by the XOR target: no w1, w2, b puts one straight " +
         "line between red and blue (not linearly separable).", "p", { class: "lab-note" }) : "");
       ui.status.textContent = "";
+      ui.here(`(${r.w1}, ${r.w2}, ${r.b}) → ${r.outputs.join(", ")}${names ? ` = ${names}` : ""}`);
     } catch (err) { showError(ui.status, err); }
   }
 
@@ -100,7 +106,7 @@ function mount(el, ctx) {
     const xs = [-0.5, 1.5];
     const line = r.w2 !== 0 ? { x: xs, y: xs.map((x) => -(r.w1 * x + r.b) / r.w2) }
       : { x: [-r.b / (r.w1 || 1e-9), -r.b / (r.w1 || 1e-9)], y: [-0.5, 1.5] };
-    chart(gatePlot, [
+    drawPlot(gatePlot, [
       { type: "scatter", mode: "lines", x: line.x, y: line.y, name: "w1·x1 + w2·x2 + b = 0",
         line: { color: "#444" } },
       { type: "scatter", mode: "markers", x: r.inputs.map((p) => p[0]), y: r.inputs.map((p) => p[1]),
@@ -122,17 +128,17 @@ function mount(el, ctx) {
         name: `class ${cls}`, marker: { size: 6, color: cls ? "#e6550d" : "#3182bd",
           line: { color: "#fff", width: 1 } } });
     }
-    chart(toyPlot, data, { height: 380, width: 440, xaxis: { range: [toy.axis[0], toy.axis.at(-1)] },
+    drawPlot(toyPlot, data, { height: 380, width: 440, xaxis: { range: [toy.axis[0], toy.axis.at(-1)] },
       yaxis: { range: [toy.axis[0], toy.axis.at(-1)], scaleanchor: "x" } });
   }
 
-  postJSON("/api/labs/perceptron/xor").then((r) => {
+  api.lab("/perceptron/xor").then((r) => {
     xorBox.replaceChildren(h("table", {}, h("tr", {}, ...["x1", "x2", "s1", "s2", "y"].map((c) => h("th", {}, c))),
       ...r.inputs.map((p, i) => h("tr", {}, h("td", {}, p[0]), h("td", {}, p[1]),
         h("td", {}, r.s1_nand[i]), h("td", {}, r.s2_or[i]), h("td", {}, r.outputs[i])))));
   }).catch((err) => showError(ui.status, err));
   evalGate();
   ctl.go(); // XOR by default: the set one perceptron cannot split
-  return { unmount() { ctl.close(); purge(gatePlot, toyPlot); ui.root.remove(); },
+  return { unmount() { ctl.close(); purgePlots(gatePlot, toyPlot); ui.root.remove(); },
     relabel() { evalGate(); drawToy(); } };
 }

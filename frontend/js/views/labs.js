@@ -7,6 +7,12 @@ let mounted = null; // {lab, handle, unsubs}
 // Bumped on every render or leave: a render still awaiting the lab modules gives up when
 // the user has moved on, instead of mounting a lab (and starting its job) out of sight.
 let generation = 0;
+let shown = null; // [root, labId] of the last render, to show it again after a bfcache restore
+
+// Closing or reloading the tab stops the lab's job (unmount stops it with a keepalive
+// request); the server also stops jobs that nobody watches, but this frees the slot at once.
+window.addEventListener("pagehide", () => unmountLab());
+window.addEventListener("pageshow", (ev) => { if (ev.persisted && shown) renderLabs(...shown); });
 
 function unmountLab() {
   generation += 1;
@@ -48,6 +54,7 @@ function card(lab) {
 /** Render the labs list or one lab into root. Returns an unmount function. */
 export async function renderLabs(root, labId) {
   unmountLab();
+  shown = [root, labId];
   const mine = generation;
   clear(root);
   const labs = await loadLabs();
@@ -87,5 +94,6 @@ export async function renderLabs(root, labId) {
 }
 
 export function leaveLabs() {
+  shown = null;
   unmountLab();
 }
