@@ -15,7 +15,7 @@ from nnplayground.server.app import create_app
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     mp = pytest.MonkeyPatch()
     mp.setenv("NNPG_DATA_DIR", str(tmp_path_factory.mktemp("labs-api")))
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://localhost") as c:
         yield c
     mp.undo()
 

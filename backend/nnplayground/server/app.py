@@ -120,10 +120,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     errors.install(app)
 
-    app.add_middleware(LimitsAndTiming, max_request_bytes=settings.max_request_bytes)
+    app.add_middleware(LimitsAndTiming, settings=settings)
     if services.access is not None:
         app.add_middleware(AccessMiddleware, services=services)
         _announce(settings, services.access)
+    errors.install_catch_all(app)
 
     for module in (health, meta, specs, runs, remote, jobs, models, ws, auth, classroom):
         app.include_router(module.router)

@@ -21,12 +21,18 @@ class Settings(BaseModel):
     frontend_dir: Path = REPO_ROOT / "frontend"
     static_dir: Path = REPO_ROOT / "static"
     max_concurrent: int = Field(2, ge=1, le=64)
-    # Empty list: only the page's own origin (same host:port) may open WebSockets.
+    # Host names (or host:port) the server answers to besides the local ones; any other
+    # Host header is refused, which defeats DNS rebinding.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Origins (scheme://host:port) allowed to change state and open WebSockets besides
+    # http://{localhost names}:{port}.
     allowed_origins: list[str] = Field(default_factory=list)
     max_params: int = 5_000_000
     max_memory_bytes: int = 2 * 1024**3
     max_train_size: int = 60_000
     max_epochs: int = 200
+    max_layers: int = 200
+    max_name_chars: int = 200
     max_upload_bytes: int = 50 * 1024**2
     max_request_bytes: int = 8 * 1024**2
     max_ws_message_bytes: int = 4096
@@ -58,7 +64,7 @@ class Settings(BaseModel):
             raw = env.get(f"NNPG_{name.upper()}")
             if raw is None:
                 continue
-            if name == "allowed_origins":
+            if name in ("allowed_origins", "allowed_hosts"):
                 values[name] = [o.strip() for o in raw.split(",") if o.strip()]
             else:
                 values[name] = raw  # pydantic converts and names the bad variable on error
