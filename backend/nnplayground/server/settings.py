@@ -34,6 +34,8 @@ class Settings(BaseModel):
     max_layers: int = 200
     max_name_chars: int = 200
     max_upload_bytes: int = 50 * 1024**2
+    # Decompressed size of one model file: 5M float64 parameters (max_params) and its spec.
+    max_model_bytes: int = 64 * 1024**2
     max_request_bytes: int = 8 * 1024**2
     max_ws_message_bytes: int = 4096
     ws_queue_size: int = 256
