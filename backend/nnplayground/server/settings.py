@@ -5,6 +5,7 @@ pydantic-settings is not a dependency, so ``from_env`` maps variables to fields 
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -14,12 +15,21 @@ from pydantic import BaseModel, Field
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+def web_dir(name: str) -> Path:
+    """The page's files: package data when installed (setup.py maps frontend/ and static/
+    into the package as nnplayground.frontend/.static), else the source checkout's copy."""
+    packaged = importlib.resources.files("nnplayground") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return REPO_ROOT / name
+
+
 class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Field(default_factory=lambda: Path.home() / ".nnplayground")
-    frontend_dir: Path = REPO_ROOT / "frontend"
-    static_dir: Path = REPO_ROOT / "static"
+    frontend_dir: Path = Field(default_factory=lambda: web_dir("frontend"))
+    static_dir: Path = Field(default_factory=lambda: web_dir("static"))
     max_concurrent: int = Field(2, ge=1, le=64)
     # Host names (or host:port) the server answers to besides the local ones; any other
     # Host header is refused, which defeats DNS rebinding.
