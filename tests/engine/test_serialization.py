@@ -145,7 +145,7 @@ def zip_bomb(inflated: int, declared_npy_shape: tuple[int, ...] | None = None) -
     np.lib.format.write_array_header_1_0(
         header, {"descr": "<f4", "fortran_order": False, "shape": shape})
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf, \
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf, \
             zf.open("arr_0.npy", "w", force_zip64=True) as fh:
         fh.write(header.getvalue())
         zeros = bytes(1 << 20)
@@ -168,7 +168,7 @@ def _peak_of(fn) -> int:
 
 def test_zip_bomb_is_refused_from_its_declared_size() -> None:
     bomb = zip_bomb(128 << 20)
-    assert len(bomb) < 300_000
+    assert len(bomb) < 1_000_000
 
     def load() -> None:
         with pytest.raises(ModelFileError, match="decompress to"):
