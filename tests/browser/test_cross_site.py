@@ -124,7 +124,7 @@ def test_foreign_host_name_is_refused(browser, victim) -> None:
         assert "rebind.attacker.test" in page.content()
         # same name, a state-changing request from the page itself
         answer = page.evaluate(
-            "fetch('/api/runs/%d/stop', {method: 'POST'}).then(r => r.status)" % run)
+            "run => fetch(`/api/runs/${run}/stop`, {method: 'POST'}).then(r => r.status)", run)
         assert answer == 400
     finally:
         b.close()
