@@ -61,18 +61,7 @@ def test_long_names_are_refused() -> None:
 
 
 @pytest.mark.parametrize("layers", [5, None, "dense", {"type": "dense"}])
-def test_with_init_leaves_a_malformed_spec_to_the_checks(layers) -> None:
-    spec = {"input_shape": [2], "layers": layers}
-    assert specs.with_init(spec, "xavier") == spec
+def test_malformed_layers_are_named(layers) -> None:
     with pytest.raises(SpecError) as info:
-        specs.describe(specs.with_init(spec, "xavier"), S, 10)
+        specs.describe({"input_shape": [2], "layers": layers}, S, 10)
     assert info.value.field == "layers"
-
-
-def test_with_init_reaches_every_layer_that_takes_one() -> None:
-    spec = {"input_shape": [1, 8, 8], "layers": [
-        {"type": "conv", "filters": 2, "kernel_size": 3}, {"type": "relu"},
-        {"type": "flatten"}, {"type": "affine", "units": 3}]}
-    out = specs.with_init(spec, "xavier")
-    assert [layer.get("init") for layer in out["layers"]] == ["xavier", None, None, "xavier"]
-    assert "init" not in spec["layers"][0]  # the caller's spec is not changed
