@@ -18,6 +18,7 @@ S = Settings(port=8000, allowed_hosts=["play.example", "lab.example:9000"],
     ("play.example", True), ("play.example:1234", True), ("lab.example:9000", True),
     ("lab.example:9001", False), ("evil.example:8000", False), ("", False), (None, False),
     ("localhost:99999", False), ("localhost:x", False), ("127.0.0.1.evil.example", False),
+    ("192.168.1.5:8000", True), ("[fe80::1]:8000", True),  # IP literals: no rebinding
     ("[::1", False),
 ])
 def test_host_allow_list(host, ok) -> None:
@@ -37,6 +38,14 @@ def test_host_allow_list(host, ok) -> None:
 ])
 def test_origin_allow_list(origin, ok) -> None:
     assert security.origin_allowed(origin, S) is ok
+
+
+def test_the_page_served_under_an_allowed_host_may_act() -> None:
+    lan = "192.168.1.5:8000"
+    assert security.origin_allowed("http://192.168.1.5:8000", S, host=lan)
+    assert not security.origin_allowed("https://192.168.1.5:8000", S, host=lan)
+    assert not security.origin_allowed("http://192.168.1.5:8001", S, host=lan)
+    assert not security.origin_allowed("http://evil.example:8000", S, host="evil.example:8000")
 
 
 def test_the_port_actually_listened_on_counts() -> None:

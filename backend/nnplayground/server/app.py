@@ -83,8 +83,8 @@ def build_services(settings: Settings) -> Services:
                      access.teachers if access else set)
     if access is not None:  # localhost keeps plain first-come-first-served
         jobs.executor.set_running_limit(room.running_limit)
-    return Services(settings, store, hub, jobs, ModelStore(settings.models_dir, max_bytes=settings.max_model_bytes),
-                    room, access)
+    models = ModelStore(settings.models_dir, max_bytes=settings.max_model_bytes)
+    return Services(settings, store, hub, jobs, models, room, access)
 
 
 def _announce(settings: Settings, access: Access) -> None:

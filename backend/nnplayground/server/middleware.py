@@ -77,7 +77,8 @@ class LimitsAndTiming:
         server = scope.get("server") or (None, None)
         if origin is not None:
             text = origin.decode("latin-1")
-            if not security.origin_allowed(text, self.settings, server[1]):
+            host = headers.get(b"host", b"").decode("latin-1")
+            if not security.origin_allowed(text, self.settings, server[1], host):
                 return _refuse(403, "forbidden_origin", f"requests from the origin "
                                f"{text[:100]!r} may not change anything here; list it in "
                                "NNPG_ALLOWED_ORIGINS to allow it", "origin")

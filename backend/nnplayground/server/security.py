@@ -10,6 +10,7 @@ browser must come from an allowed origin, compared as (scheme, host, port).
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from .settings import Settings
@@ -45,13 +46,21 @@ def host_allowed(host_header: str | None, settings: Settings) -> bool:
     host, port = split_host(host_header)
     if not host:
         return False
-    if host in LOCAL_HOSTS:
-        return True
+    if host in LOCAL_HOSTS or _is_ip(host):
+        return True  # a rebinding page's Host is its own domain name, never an IP literal
     for entry in settings.allowed_hosts:
         want, want_port = split_host(entry)
         if want == host and (want_port is None or want_port == port):
             return True
     return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_origin(origin: str) -> Origin | None:
@@ -79,13 +88,22 @@ def allowed_origins(settings: Settings, server_port: int | None = None) -> set[O
     return out
 
 
-def origin_allowed(origin: str | None, settings: Settings, server_port: int | None = None) -> bool:
+def origin_allowed(origin: str | None, settings: Settings, server_port: int | None = None,
+                   host: str | None = None) -> bool:
     """True when a request (HTTP or WebSocket handshake) may act: no Origin header (not a
     browser: curl, scripts, tests) or an origin equal in scheme, host and port to one of
-    ``allowed_origins(settings, server_port)``.  ``"*"`` in the setting allows any."""
+    ``allowed_origins(settings, server_port)``, or to ``http://{host}`` when the request's
+    Host header ``host`` passes ``host_allowed`` (the page this server served itself, e.g.
+    a classroom reaching it by its LAN address).  ``"*"`` in the setting allows any."""
     if origin is None:
         return True
     if "*" in settings.allowed_origins:
         return True
     parsed = parse_origin(origin)
-    return parsed is not None and parsed in allowed_origins(settings, server_port)
+    if parsed is None:
+        return False
+    if host is not None and host_allowed(host, settings):
+        name, port = split_host(host)
+        if parsed == ("http", name, port or DEFAULT_PORTS["http"]):
+            return True
+    return parsed in allowed_origins(settings, server_port)
