@@ -5,16 +5,25 @@ FROM python:3.11-slim
 ARG EXTRAS=""
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    NNPG_HOST=0.0.0.0 NNPG_PORT=8000 NNPG_DATA_DIR=/data \
-    NNPG_FRONTEND_DIR=/app/frontend NNPG_STATIC_DIR=/app/static
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    NNPG_HOST=0.0.0.0 NNPG_PORT=8000 NNPG_DATA_DIR=/data
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
+# The locked, hash-checked dependencies first (their layer is cached while only the code
+# changes), then the package itself without dependencies.  The page (frontend/, static/)
+# is package data: the image serves it from site-packages, and the sources are removed.
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install --require-hashes -r /tmp/requirements.lock && rm /tmp/requirements.lock
+
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
 COPY backend ./backend
-RUN pip install ".${EXTRAS}"
 COPY frontend ./frontend
 COPY static ./static
+# EXTRAS (the cluster profile's Ray and psycopg) are not in the lock: resolved from their ranges.
+RUN pip install --no-deps . && if [ -n "$EXTRAS" ]; then pip install ".${EXTRAS}"; fi \
+    && cd / && rm -rf /src
 
+WORKDIR /app
 RUN useradd --create-home --uid 1000 nnpg && mkdir -p /data /shared && chown nnpg /data /shared
 USER nnpg
 VOLUME ["/data"]

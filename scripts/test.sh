@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The locked versions (hash-checked; regenerate with scripts/lock.sh), then this checkout
+# with the cluster extra (Ray, psycopg: not in the lock, resolved from their ranges).
+python3 -m pip install -q -r requirements-test.lock
 python3 -m pip install -q -e ".[test,cluster]"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -133,3 +133,80 @@ def test_save_keeps_the_given_file_name(tmp_path: Path) -> None:
     model.save(target)
     assert target.exists() and not (tmp_path / "weights.bin.npz").exists()
     assert load_model(target).count_params() == model.count_params()
+
+
+def zip_bomb(inflated: int, declared_npy_shape: tuple[int, ...] | None = None) -> bytes:
+    """An .npz whose one float32 entry inflates to ``inflated`` bytes (zeros compress
+    about 1000:1), written in pieces so the test itself never holds it."""
+    import zipfile
+
+    shape = declared_npy_shape or (inflated // 4,)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf, \
+            zf.open("arr_0.npy", "w", force_zip64=True) as fh:
+        fh.write(header.getvalue())
+        zeros = bytes(1 << 20)
+        for _ in range(inflated >> 20):
+            fh.write(zeros)
+    return buf.getvalue()
+
+
+def _peak_of(fn) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_zip_bomb_is_refused_from_its_declared_size() -> None:
+    bomb = zip_bomb(128 << 20)
+    assert len(bomb) < 1_000_000
+
+    def load() -> None:
+        with pytest.raises(ModelFileError, match="decompress to"):
+            load_model(bomb, max_bytes=64 << 20)
+
+    assert _peak_of(load) < 8 << 20  # was decompressed whole: RSS 465 -> 1,483 MB
+
+
+def test_npy_header_must_match_the_entry_size() -> None:
+    lying = zip_bomb(1 << 20, declared_npy_shape=(10**9,))  # claims 4 GB in 1 MiB
+    with pytest.raises(ModelFileError, match="declares"):
+        load_model(lying)
+    short = zip_bomb(1 << 20, declared_npy_shape=(10,))
+    with pytest.raises(ModelFileError, match="holds"):
+        load_model(short)
+
+
+def test_reading_stops_at_the_cap() -> None:
+    model, _ = trained_model()
+    blob = to_bytes(model)
+    with pytest.raises(ModelFileError, match="limit"):
+        load_model(blob, max_bytes=1000)
+    assert load_model(blob, max_bytes=1 << 20).count_params() == model.count_params()
+
+
+def test_a_tiny_file_cannot_ask_for_a_huge_model() -> None:
+    meta = {"format": 1, "dtype": "float32", "compile": None,
+            "spec": {"input_shape": [10000], "layers": [{"type": "dense", "units": 4000}]}}
+    buf = io.BytesIO()
+    np.savez(buf, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    with pytest.raises(ModelFileError, match="parameters"):
+        _peak_of(lambda: load_model(buf.getvalue()))
+    assert _peak_of(lambda: pytest.raises(ModelFileError, load_model, buf.getvalue())) < 8 << 20
+
+
+def test_error_names_the_given_name_not_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"junk")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path, name="m.npz")
+    assert str(tmp_path) not in str(info.value) and "m.npz" in str(info.value)

@@ -10,12 +10,14 @@ from fastapi.testclient import TestClient
 
 from nnplayground.server.app import create_app
 
+# TestClient's websocket_connect always says Host "testserver", which the server refuses.
+LOCAL = {"host": "localhost"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     mp = pytest.MonkeyPatch()
     mp.setenv("NNPG_DATA_DIR", str(tmp_path_factory.mktemp("labs-api")))
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://localhost") as c:
         yield c
     mp.undo()
 
@@ -65,7 +67,7 @@ def test_job_streams_over_the_websocket(client: TestClient) -> None:
     assert r.status_code == 202
     job = r.json()
     msgs = []
-    with client.websocket_connect(f"/ws/labs/{job['id']}") as ws:
+    with client.websocket_connect(f"/ws/labs/{job['id']}", headers=LOCAL) as ws:
         while True:
             msg = ws.receive_json()
             msgs.append(msg)
@@ -90,7 +92,7 @@ def test_unknown_job(client: TestClient) -> None:
     assert client.post("/api/labs/jobs/999999/stop").status_code == 404
     r = client.get("/api/labs/jobs/nope")  # ids are integers: a 422 naming the id
     assert r.status_code == 422 and r.json()["error"]["field"] == "job_id"
-    with client.websocket_connect("/ws/labs/999999") as ws:
+    with client.websocket_connect("/ws/labs/999999", headers=LOCAL) as ws:
         assert ws.receive_json()["type"] == "error"
 
 

@@ -50,5 +50,5 @@ def wait_steps(client: Any, run_id: int, steps: int, timeout: float = 20.0) -> d
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     data = tmp_path_factory.mktemp("srv") / "data"
     app = create_app(Settings(data_dir=data, max_concurrent=2, max_upload_bytes=2_000_000))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://localhost") as c:
         yield c

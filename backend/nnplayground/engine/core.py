@@ -8,6 +8,7 @@ by string keys such as 'W1'.
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -100,6 +101,8 @@ class Layer:
 
     # False for layers whose backward raises (Step): lets a model refuse to train early.
     differentiable: ClassVar[bool] = True
+    # The spec field that sets the layer's size, named when the model is too large.
+    size_field: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -157,6 +160,13 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
+
+    def estimate(self, input_shape: Shape, batch_size: int, itemsize: int = 4) -> tuple[int, int]:
+        """(parameters, scratch bytes of one training step) from the config alone, before
+        anything is allocated; Python ints, so absurd shapes cannot overflow.  The default
+        counts the output and its gradient; layers that cache or build more add theirs."""
+        out = math.prod(self.compute_output_shape(tuple(input_shape)))
+        return 0, 2 * out * batch_size * itemsize
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         raise NotImplementedError

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.lib import format as npformat
 
 from .core import SpecError
 
@@ -25,6 +27,13 @@ if TYPE_CHECKING:
     from .model import RngLike, Sequential
 
 FORMAT_VERSION = 1
+# Decompressed bytes a model file may hold unless the caller says otherwise: 50M float64
+# parameters (the engine's own parameter limit) plus room for BatchNorm buffers and the spec.
+DEFAULT_MAX_BYTES = 8 * 50_000_000 + (16 << 20)
+MAX_ENTRIES = 10_000
+SPARE_PARAMS = 1_000_000
+READ_STEP = 1 << 20
+HEADER_READERS = {(1, 0): npformat.read_array_header_1_0, (2, 0): npformat.read_array_header_2_0}
 Source = str | Path | bytes | IO[bytes]
 
 
@@ -91,27 +100,77 @@ def to_bytes(model: Sequential) -> bytes:
     return buf.getvalue()
 
 
-def read_arrays(source: Source, name: str) -> dict[str, np.ndarray]:
-    """Every array of an .npz file; pickles and object arrays are refused."""
-    return _open(source, name)
+def read_arrays(source: Source, name: str, max_bytes: int = DEFAULT_MAX_BYTES
+                ) -> dict[str, np.ndarray]:
+    """Every array of an .npz file; pickles, object arrays and bombs are refused."""
+    return _open(source, name, max_bytes)
 
 
-def _open(source: Source, name: str) -> dict[str, np.ndarray]:
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
+                name: str) -> np.ndarray:
+    """One .npy member, read in steps into an array allocated from its checked header: the
+    header's shape must match the member's declared size, and the stream may not run
+    longer than that (zipfile also stops at the declared size and checks the CRC)."""
+    entry = info.filename
+    with archive.open(info) as fh:
+        try:
+            version = npformat.read_magic(fh)
+            read_header = HEADER_READERS.get(version)
+            if read_header is None:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, fortran, dtype = read_header(fh)
+        except (ValueError, EOFError) as exc:
+            raise ModelFileError(f"{name}: entry {entry!r} is not a .npy array ({exc})") \
+                from None
+        if dtype.hasobject or dtype.kind not in "fiub":
+            raise ModelFileError(f"{name} was refused: entry {entry!r} holds {dtype} data "
+                                 "(pickled Python objects are never loaded)")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > budget:
+            raise ModelFileError(f"{name}: entry {entry!r} declares {nbytes:,} bytes, over "
+                                 f"the limit of {budget:,}")
+        if nbytes != info.file_size - fh.tell():
+            raise ModelFileError(f"{name}: entry {entry!r} declares shape {list(shape)} but "
+                                 f"holds {info.file_size - fh.tell():,} bytes of data")
+        out = np.empty(math.prod(shape), dtype=dtype)
+        view = memoryview(out.view(np.uint8))
+        pos = 0
+        while pos < nbytes:
+            got = fh.readinto(view[pos:pos + READ_STEP])
+            if not got:
+                raise ModelFileError(f"{name}: entry {entry!r} is truncated")
+            pos += got
+        if fh.read(1):
+            raise ModelFileError(f"{name}: entry {entry!r} is longer than it declares")
+    return out.reshape(shape, order="F" if fortran else "C")
+
+
+def _open(source: Source, name: str, max_bytes: int) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive, never decompressing more than ``max_bytes`` in all:
+    the sizes declared in the zip directory are checked before anything is inflated, and
+    each entry again while it is read."""
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(bytes(source))
     try:
-        with np.load(source, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{name} is a single .npy array, not a model .npz archive")
-            return {key: archive[key] for key in archive.files}
+        with zipfile.ZipFile(source) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise ModelFileError(f"{name} has {len(infos):,} entries (limit {MAX_ENTRIES})")
+            declared = sum(info.file_size for info in infos)
+            if declared > max_bytes:
+                raise ModelFileError(f"{name} would decompress to {declared:,} bytes, over "
+                                     f"the limit of {max_bytes:,}")
+            arrays, budget = {}, max_bytes
+            for info in infos:
+                key = info.filename.removesuffix(".npy")
+                if not info.filename.endswith(".npy") or key in arrays:
+                    raise ModelFileError(f"{name}: unexpected entry {info.filename!r}")
+                arrays[key] = _read_entry(archive, info, budget, name)
+                budget -= arrays[key].nbytes
+            return arrays
     except ModelFileError:
         raise
-    except ValueError as exc:  # numpy's refusal of pickled data / object arrays
-        raise ModelFileError(
-            f"{name} was refused: it contains pickled Python objects, which "
-            f"are never loaded ({exc})"
-        ) from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, ValueError, NotImplementedError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"{name} is not a readable .npz model file ({exc})") from None
 
 
@@ -134,22 +193,29 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
 
 
 def load_model(
-    source: Source, rng: RngLike = None, name: str | None = None, cls: Any = None
+    source: Source, rng: RngLike = None, name: str | None = None, cls: Any = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Sequential:
     """Rebuild a saved model (and its compile settings; optimizer state starts fresh) as
-    ``cls`` (Sequential, or nnplayground.keras's)."""
+    ``cls`` (Sequential, or nnplayground.keras's).  ``name`` is what error messages call
+    the file (its path by default); at most ``max_bytes`` are decompressed."""
     from .model import DATA_FORMATS, Sequential
 
     cls = cls or Sequential
     name = name or (str(source) if isinstance(source, (str, Path)) else "model file")
-    arrays = _open(source, name)
+    arrays = _open(source, name, max_bytes)
     meta = _read_meta(arrays, name)
     data_format = meta.get("data_format", "channels_first")
     if data_format not in DATA_FORMATS:
         raise ModelFileError(f"{name}: bad data_format {data_format!r}")
+    # A spec needing far more parameters than the file holds numbers is refused before the
+    # model is allocated (a tiny file must not cost gigabytes); a near miss is built, so the
+    # weight check below can name the mismatching layer.
+    stored = sum(int(a.size) for key, a in arrays.items() if key.startswith("arr_"))
     try:
         model = cls.from_config(
-            meta["spec"], rng=rng, dtype=meta["dtype"], data_format=data_format
+            meta["spec"], rng=rng, dtype=meta["dtype"], data_format=data_format,
+            max_params=2 * stored + SPARE_PARAMS,
         )
     except SpecError as exc:
         raise ModelFileError(f"{name} has a bad spec: {exc}") from None

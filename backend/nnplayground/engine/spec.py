@@ -8,6 +8,7 @@ point at the exact input box.
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 from typing import Any
 
@@ -86,20 +87,6 @@ def _field_in(message: str, params: dict[str, Any]) -> str | None:
     return next((k for k in params if repr(k) in message or k in message.split()), None)
 
 
-def _projected_params(layer: Layer, shape: Shape) -> tuple[int, str | None]:
-    """Parameters a Dense/Conv2D would allocate, computed from its config before building."""
-    if layer_type(layer) not in ("dense", "conv2d"):
-        return 0, None
-    cfg = layer.get_config()
-    if cfg["type"] == "dense" and isinstance(cfg.get("units"), int):
-        return int(np.prod(shape)) * cfg["units"], "units"
-    if cfg["type"] == "conv2d" and isinstance(cfg.get("filters"), int) and len(shape) == 3:
-        k = cfg.get("kernel_size", 1)
-        kh, kw = (k, k) if isinstance(k, int) else tuple(k)
-        return shape[0] * kh * kw * cfg["filters"], "filters"
-    return 0, None
-
-
 def build_layers(
     layers: list[Layer],
     input_shape: Shape,
@@ -111,16 +98,20 @@ def build_layers(
     shape = input_shape
     total = 0
     for index, layer in enumerate(layers):
-        projected, field = _projected_params(layer, shape)
-        if max_params is not None and total + projected > max_params:
-            raise SpecError(
-                f"the model would have over {total + projected:,} parameters "
-                f"(limit {max_params:,})",
-                index=index,
-                field=field,
-                code="spec.too_many_params",
-                params={"count": total + projected, "limit": max_params},
-            )
+        if max_params is not None:  # counted from the config: a huge layer is never built
+            try:
+                projected = estimate([layer], shape, 1)[0]
+            except SpecError as exc:
+                raise exc.with_index(index) from None
+            if total + projected > max_params:
+                raise SpecError(
+                    f"the model would have over {total + projected:,} parameters "
+                    f"(limit {max_params:,})",
+                    index=index,
+                    field=layer.size_field,
+                    code="spec.too_many_params",
+                    params={"count": total + projected, "limit": max_params},
+                )
         previous = shape
         try:
             shape = layer.build(shape, rng, dtype)
@@ -198,21 +189,43 @@ def summary_table(name: str, layers: list[Layer], width: int = 72) -> str:
     return "\n".join(out)
 
 
+def estimate(
+    layers: list[Layer],
+    input_shape: Shape,
+    batch_size: int,
+    itemsize: int = 4,
+    max_params: int | None = None,
+) -> tuple[int, int]:
+    """(parameters, peak bytes of one training step) from unbuilt layers, each layer's own
+    ``estimate`` on the shape the previous one produces; nothing is allocated.  Bytes:
+    weights with grads and two optimizer slots, the input batch, and every layer's scratch.
+    Over ``max_params``: a SpecError naming the layer that crossed the limit."""
+    shape = tuple(input_shape)
+    params = 0
+    scratch = math.prod(shape) * batch_size * itemsize
+    for index, layer in enumerate(layers):
+        try:
+            p, s = layer.estimate(shape, batch_size, itemsize)
+            shape = layer.compute_output_shape(shape)
+        except SpecError as exc:
+            raise exc.with_index(index) from None
+        except (TypeError, ValueError, IndexError) as exc:
+            raise SpecError(str(exc), index=index) from None
+        params += p
+        scratch += s
+        if max_params is not None and params > max_params:
+            raise SpecError(
+                f"the model would have over {params:,} parameters (limit {max_params:,})",
+                index=index,
+                field=layer.size_field,
+                code="spec.too_many_params",
+                params={"count": params, "limit": max_params},
+            )
+    return params, params * 4 * itemsize + scratch
+
+
 def estimate_memory_bytes(
     layers: list[Layer], input_shape: Shape, batch_size: int, itemsize: int = 4
 ) -> int:
-    """Rough peak bytes of one training step: weights with grads and two optimizer slots,
-    every activation kept for backward plus its gradient, and im2col buffers of convs."""
-    params = sum(layer.count_params() for layer in layers)
-    total = params * 4 * itemsize + int(np.prod(input_shape)) * batch_size * itemsize
-    for layer in layers:
-        if layer.output_shape is None:
-            continue
-        total += 2 * int(np.prod(layer.output_shape)) * batch_size * itemsize
-        # Only convs build columns; pooling works on strided views (layers/pooling.py).
-        if layer_type(layer) == "conv2d" and layer.input_shape:
-            kh, kw = layer.kernel_size
-            _, oh, ow = layer.output_shape
-            # im2col's column matrix and col2im's gradient of it, same size
-            total += 2 * layer.input_shape[0] * kh * kw * oh * ow * batch_size * itemsize
-    return int(total)
+    """Rough peak bytes of one training step (see ``estimate``)."""
+    return estimate(layers, input_shape, batch_size, itemsize)[1]

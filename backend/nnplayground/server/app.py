@@ -9,6 +9,9 @@ servers mirror them (jobs/ray_executor.py).
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
+import importlib.metadata
 import importlib.resources
 import logging
 import sys
@@ -16,8 +19,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
@@ -44,6 +48,20 @@ def plotly_js() -> Path:
     return Path(str(importlib.resources.files("plotly") / "package_data" / "plotly.min.js"))
 
 
+@functools.lru_cache(maxsize=1)
+def plotly_gzip() -> bytes:
+    """plotly.min.js compressed once per process: 4.6 MB -> about 1.4 MB on the wire."""
+    return gzip.compress(plotly_js().read_bytes(), compresslevel=9, mtime=0)
+
+
+def swagger_ui_dir() -> Path:
+    return Path(str(importlib.resources.files("fastapi_offline") / "static"))
+
+
+# The URL does not change with the version, so a week and an ETag rather than "immutable".
+PLOTLY_CACHE = "public, max-age=604800"
+
+
 def build_services(settings: Settings) -> Services:
     check_startup(settings)  # before anything is opened: a refused start leaves no trace
     access = Access(settings) if settings.access else None
@@ -65,7 +83,8 @@ def build_services(settings: Settings) -> Services:
                      access.teachers if access else set)
     if access is not None:  # localhost keeps plain first-come-first-served
         jobs.executor.set_running_limit(room.running_limit)
-    return Services(settings, store, hub, jobs, ModelStore(settings.models_dir), room, access)
+    models = ModelStore(settings.models_dir, max_bytes=settings.max_model_bytes)
+    return Services(settings, store, hub, jobs, models, room, access)
 
 
 def _announce(settings: Settings, access: Access) -> None:
@@ -115,15 +134,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(services.jobs.shutdown)
         services.store.close()
 
+    # /docs is served below from local files: FastAPI's default pages load from a CDN.
     app = FastAPI(title="nn-playground", version=__version__, lifespan=lifespan,
-                  default_response_class=SafeJSONResponse)
+                  default_response_class=SafeJSONResponse, docs_url=None, redoc_url=None)
     app.state.services = services
     errors.install(app)
 
-    app.add_middleware(LimitsAndTiming, max_request_bytes=settings.max_request_bytes)
+    app.add_middleware(LimitsAndTiming, settings=settings)
     if services.access is not None:
         app.add_middleware(AccessMiddleware, services=services)
         _announce(settings, services.access)
+    errors.install_catch_all(app)
 
     for module in (health, meta, specs, runs, remote, jobs, models, ws, auth, classroom):
         app.include_router(module.router)
@@ -150,13 +171,31 @@ def _mount_static(app: FastAPI, settings: Settings) -> None:
     @app.get("/", include_in_schema=False)
     def home() -> FileResponse:
         if not index.is_file():
-            raise ApiError(404, "not_found", f"the page is missing: {index}")
+            raise ApiError(404, "not_found", "the page is missing from this installation")
         return FileResponse(index)
 
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly() -> FileResponse:
-        return FileResponse(plotly_js(), media_type="text/javascript")
+    etag = f'"plotly-{importlib.metadata.version("plotly")}"'
 
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly(request: Request) -> Response:
+        headers = {"cache-control": PLOTLY_CACHE, "etag": etag, "vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            return Response(plotly_gzip(), media_type="text/javascript",
+                            headers={**headers, "content-encoding": "gzip"})
+        return FileResponse(plotly_js(), media_type="text/javascript", headers=headers)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="nn-playground API",
+            swagger_js_url="/vendor/docs/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/docs/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg")
+
+    # Swagger UI's files, shipped by the fastapi-offline package.
+    app.mount("/vendor/docs", StaticFiles(directory=swagger_ui_dir()), name="docs")
     if settings.frontend_dir.is_dir():
         app.mount("/app", StaticFiles(directory=settings.frontend_dir), name="app")
     if settings.static_dir.is_dir():

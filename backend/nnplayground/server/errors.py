@@ -9,6 +9,8 @@ pydantic's ``ctx`` as params (``value.greater_than`` {"gt": 0}); spec errors kee
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -106,11 +108,51 @@ def install(app: FastAPI) -> None:
     async def _spec(request: Request, exc: SpecError) -> SafeJSONResponse:
         return await _api(request, spec_error(exc))
 
-    @app.exception_handler(ValueError)
-    async def _value(_: Request, exc: ValueError) -> SafeJSONResponse:
-        return SafeJSONResponse(body("invalid", str(exc), params={"detail": str(exc)}), 422)
-
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> SafeJSONResponse:
         return SafeJSONResponse(body(f"http.{exc.status_code}", str(exc.detail)),
                                 exc.status_code)
+
+
+log = logging.getLogger("nnplayground.server")
+
+
+class _CatchAll:
+    """Outermost ASGI layer: an exception no handler turned into a 4xx (a bug, including a
+    ValueError of ours) becomes a logged 500 with a request id and no internals.  Plain
+    ASGI, not an ``Exception`` handler: Starlette re-raises after those, and uvicorn then
+    drops the keep-alive connection, so the client's next valid request failed too."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            request_id = uuid.uuid4().hex[:12]
+            log.exception("unexpected error, request id %s: %s %s", request_id,
+                          scope.get("method"), scope.get("path"))
+            if started:  # half a response is out: only closing the connection is left
+                raise
+            response = SafeJSONResponse(
+                body("internal", f"unexpected server error (request id {request_id}); "
+                     "the server log has the details"), 500,
+                headers={"x-request-id": request_id})
+            await response(scope, receive, send)
+
+
+def install_catch_all(app: FastAPI) -> None:
+    """Call after every other ``add_middleware``: the last one added runs outermost."""
+    app.add_middleware(_CatchAll)

@@ -5,6 +5,7 @@ pydantic-settings is not a dependency, so ``from_env`` maps variables to fields 
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -14,20 +15,37 @@ from pydantic import BaseModel, Field
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+def web_dir(name: str) -> Path:
+    """The page's files: package data when installed (setup.py maps frontend/ and static/
+    into the package as nnplayground.frontend/.static), else the source checkout's copy."""
+    packaged = importlib.resources.files("nnplayground") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return REPO_ROOT / name
+
+
 class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Field(default_factory=lambda: Path.home() / ".nnplayground")
-    frontend_dir: Path = REPO_ROOT / "frontend"
-    static_dir: Path = REPO_ROOT / "static"
+    frontend_dir: Path = Field(default_factory=lambda: web_dir("frontend"))
+    static_dir: Path = Field(default_factory=lambda: web_dir("static"))
     max_concurrent: int = Field(2, ge=1, le=64)
-    # Empty list: only the page's own origin (same host:port) may open WebSockets.
+    # Host names (or host:port) the server answers to besides the local ones; any other
+    # Host header is refused, which defeats DNS rebinding.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Origins (scheme://host:port) allowed to change state and open WebSockets besides
+    # http://{localhost names}:{port}.
     allowed_origins: list[str] = Field(default_factory=list)
     max_params: int = 5_000_000
     max_memory_bytes: int = 2 * 1024**3
     max_train_size: int = 60_000
     max_epochs: int = 200
+    max_layers: int = 200
+    max_name_chars: int = 200
     max_upload_bytes: int = 50 * 1024**2
+    # Decompressed size of one model file: 5M float64 parameters (max_params) and its spec.
+    max_model_bytes: int = 64 * 1024**2
     max_request_bytes: int = 8 * 1024**2
     max_ws_message_bytes: int = 4096
     ws_queue_size: int = 256
@@ -58,7 +76,7 @@ class Settings(BaseModel):
             raw = env.get(f"NNPG_{name.upper()}")
             if raw is None:
                 continue
-            if name == "allowed_origins":
+            if name in ("allowed_origins", "allowed_hosts"):
                 values[name] = [o.strip() for o in raw.split(",") if o.strip()]
             else:
                 values[name] = raw  # pydantic converts and names the bad variable on error

@@ -11,6 +11,8 @@ import pytest
 
 from tests.server.conftest import TINY_RUN, wait_for
 
+OCTETS = {"content-type": "application/octet-stream"}
+
 
 @pytest.fixture(scope="module")
 def saved(client) -> dict:
@@ -46,18 +48,19 @@ def test_upload_refuses_pickles_junk_and_big_files(client) -> None:
     buf = io.BytesIO()
     np.savez(buf, spec=np.array([{"evil": 1}], dtype=object))  # needs allow_pickle to read
     for body in (buf.getvalue(), pickle.dumps({"a": 1}), b"not a zip"):
-        r = client.post("/api/models?name=bad", content=body)
+        r = client.post("/api/models?name=bad", content=body, headers=OCTETS)
         assert r.status_code == 422 and r.json()["error"]["code"] == "bad_model", r.text
     assert client.get("/api/models/bad").status_code == 404
     limit = client.app.state.services.settings.max_upload_bytes
-    r = client.post("/api/models?name=big", content=b"0" * (limit + 1))
+    r = client.post("/api/models?name=big", content=b"0" * (limit + 1), headers=OCTETS)
     assert r.status_code == 413 and "max_upload_bytes" in r.json()["error"]["message"]
-    assert client.post("/api/models?name=empty", content=b"").status_code == 422
+    assert client.post("/api/models?name=empty", content=b"",
+                       headers=OCTETS).status_code == 422
 
 
 @pytest.mark.parametrize("name", ["..", "../etc", ".hidden", "a b", "x" * 80, "é"])
 def test_bad_names(client, saved, name) -> None:
-    r = client.post("/api/models?name=" + name, content=b"x")
+    r = client.post("/api/models?name=" + name, content=b"x", headers=OCTETS)
     assert r.status_code in (404, 422)
     assert client.post(f"/api/runs/{1}/save", json={"name": name}).status_code in (404, 409, 422)
     assert client.get("/api/models/" + name).status_code in (404, 422)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -89,3 +90,53 @@ def test_palette_with_transparency() -> None:
 def test_refuses_unsupported(data: bytes, words: str) -> None:
     with pytest.raises(PngError, match=words):
         decode_png(data)
+
+
+def _png(head: bytes, idat: bytes) -> bytes:
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", head) + _chunk(b"IDAT", idat)
+            + _chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("length", [0, 12, 14, 100])
+def test_ihdr_of_the_wrong_length_is_refused(length: int) -> None:
+    head = (struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0) + bytes(100))[:length]
+    with pytest.raises(PngError, match="IHDR") as info:  # was struct.error -> a 500
+        decode_png(_png(head, zlib.compress(bytes(6))))
+    assert info.value.status == 422
+
+
+def test_bomb_is_refused_while_inflating() -> None:
+    """28x28 grey declared (812 bytes of scanlines); the data inflates to 256 MiB."""
+    bomb = zlib.compress(bytes(256 << 20), 9)
+    data = _png(struct.pack(">IIBBBBB", 28, 28, 8, 0, 0, 0, 0), bomb)
+    assert len(data) < 300_000
+    tracemalloc.start()
+    with pytest.raises(PngError, match="inflates to more") as info:
+        decode_png(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert info.value.status == 413
+    assert peak < 8 * 2**20  # one bounded inflate step, not the 256 MiB
+
+
+@pytest.mark.parametrize(("w", "h"), [(4096, 1), (1, 5000), (2048, 2049), (0, 5)])
+def test_dimensions_are_capped_before_inflating(w: int, h: int) -> None:
+    with pytest.raises(PngError, match="out of range"):
+        decode_png(_png(struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0), b""))
+
+
+def test_short_data_and_bad_filters_are_refused() -> None:
+    head = struct.pack(">IIBBBBB", 3, 2, 8, 0, 0, 0, 0)
+    with pytest.raises(PngError, match="shorter"):
+        decode_png(_png(head, zlib.compress(bytes(5))))
+    with pytest.raises(PngError, match="corrupt"):
+        decode_png(_png(head, zlib.compress(b"\x07" + bytes(3) + b"\x00" + bytes(3))))
+    with pytest.raises(PngError, match="corrupt"):
+        decode_png(_png(head, b"not zlib at all"))
+
+
+def test_large_paeth_image_is_decoded_exactly() -> None:
+    """A Paeth-filtered 256x256 RGBA image (a Python loop cost ~20 s per 9 KB of these)."""
+    px = RNG.integers(0, 256, (256, 256, 4), dtype=np.uint8)
+    px[:, :128] = 200  # some runs, so the rows differ in how they compress
+    assert (decode_png(encode(px, 6, [4, 3, 4, 1])) == px).all()

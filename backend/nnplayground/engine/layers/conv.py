@@ -21,6 +21,8 @@ from .dense import init_to_config, resolve_init
 
 @LAYERS.register("conv2d", "conv", "convolution")
 class Conv2D(Layer):
+    size_field = "filters"
+
     def __init__(
         self,
         filters: int,
@@ -63,6 +65,15 @@ class Conv2D(Layer):
             out_size(h, kh, self.stride, p),
             out_size(w, kw, self.stride, p),
         )
+
+    def estimate(self, input_shape: Shape, batch_size: int, itemsize: int = 4) -> tuple[int, int]:
+        c = input_shape[0]
+        kh, kw = self.kernel_size
+        _, oh, ow = self.compute_output_shape(tuple(input_shape))
+        # im2col's column matrix and the gradient of it (col2im's input), same size
+        cols = 2 * c * kh * kw * oh * ow * batch_size * itemsize
+        params = self.filters * c * kh * kw + self.filters
+        return params, super().estimate(input_shape, batch_size, itemsize)[1] + cols
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any = np.float32) -> Shape:
         out = super().build(input_shape, rng, dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ def init_to_config(init: Any) -> Any:
 
 @LAYERS.register("dense", "affine", "linear")
 class Dense(Layer):
+    size_field = "units"
+
     def __init__(self, units: int, init: Any = "he", use_bias: bool = True) -> None:
         super().__init__()
         self.units = positive_int(units, "units")
@@ -63,6 +66,10 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return (self.units,)
+
+    def estimate(self, input_shape: Shape, batch_size: int, itemsize: int = 4) -> tuple[int, int]:
+        params = math.prod(input_shape) * self.units + (self.units if self.use_bias else 0)
+        return params, super().estimate(input_shape, batch_size, itemsize)[1]
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         # Cast once here so float64 data cannot silently upcast a float32 network.

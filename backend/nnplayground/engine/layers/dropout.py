@@ -35,6 +35,11 @@ class Dropout(Layer):
         self.rng = rng  # the model's generator: same seed, same masks
         return super().build(input_shape, rng, dtype)
 
+    def estimate(self, input_shape: Shape, batch_size: int, itemsize: int = 4) -> tuple[int, int]:
+        # output and gradient (the default) plus the random draw and the scaled mask
+        params, scratch = super().estimate(input_shape, batch_size, itemsize)
+        return params, 2 * scratch
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         if not training:
             # Leaves the training mask alone (see layers/__init__.py).

@@ -9,6 +9,7 @@ with the biased batch variance; inference uses them instead of batch statistics.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,13 @@ class BatchNorm(Layer):
         self.running_mean = np.zeros(c, self.dtype)
         self.running_var = np.ones(c, self.dtype)
         return out
+
+    def estimate(self, input_shape: Shape, batch_size: int, itemsize: int = 4) -> tuple[int, int]:
+        # gamma, beta; running mean and variance; per sample: output, gradient, the cached
+        # xhat and one temporary of the same size (forward's xc * xc, backward's dx).
+        c = input_shape[0] if input_shape else 1
+        per_step = 4 * math.prod(input_shape) * batch_size * itemsize
+        return 2 * c, per_step + 2 * c * itemsize
 
     @staticmethod
     def _features_first(x: np.ndarray) -> np.ndarray:

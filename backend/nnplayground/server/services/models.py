@@ -1,19 +1,21 @@
 """Saved models: .npz files (the engine's format, spec inside, never pickled) in the data
-directory, with names checked so no request can reach outside that directory."""
+directory, with names checked so no request can reach outside that directory.  Files are
+written through ``files.atomic_write``; reading one never inflates more than ``max_bytes``."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from ...engine import Sequential
+from ...engine import load_model
+from ...engine.serialization import DEFAULT_MAX_BYTES, ModelFileError
 from ..errors import ApiError, not_found
+from .files import atomic_write, remove_leftovers, storage_error
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# \Z, not $: "$" also matches before a final newline, which let "evil\n" through.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
 def check_name(name: str) -> str:
@@ -26,9 +28,11 @@ def check_name(name: str) -> str:
 
 
 class ModelStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.dir = directory
+        self.max_bytes = max_bytes
         self.dir.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(self.dir)
         self._cache: dict[str, tuple[float, Any, threading.Lock]] = {}
         self._lock = threading.Lock()
 
@@ -54,45 +58,45 @@ class ModelStore:
         return out
 
     def list(self) -> list[dict[str, Any]]:
-        paths = sorted(self.dir.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-        return [self.info(p) for p in paths if NAME.match(p.stem)]
+        out = []
+        for path in self.dir.glob("*.npz"):
+            if NAME.match(path.stem):
+                try:
+                    out.append(self.info(path))
+                except (FileNotFoundError, ApiError):  # deleted meanwhile
+                    continue
+        return sorted(out, key=lambda m: m["modified_at"], reverse=True)
 
     def save(self, name: str, model: Any) -> dict[str, Any]:
         path = self.path(name)
-        self._atomic(path, lambda tmp: model.save(tmp))
+        atomic_write(path, lambda tmp: model.save(tmp), "save the model")
+        self._forget(path)
         return self.info(path)
 
     def upload(self, name: str, data: bytes) -> dict[str, Any]:
         path = self.path(name)
-
-        def write_checked(tmp: str) -> None:
-            Path(tmp).write_bytes(data)
-            try:
-                Sequential.load(tmp)  # the engine refuses pickles and checks the spec
-            except Exception as exc:
-                raise ApiError(422, "bad_model", f"not a valid model file: {exc}",
-                               field="body") from None
-
-        self._atomic(path, write_checked)
+        try:  # checked in memory first: a bad file never reaches the disk
+            load_model(data, name="the uploaded file", max_bytes=self.max_bytes)
+        except ModelFileError as exc:  # the engine refuses pickles, bombs and bad specs
+            raise ApiError(422, "bad_model", f"not a valid model file: {exc}",
+                           field="body") from None
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), "store the upload")
+        self._forget(path)
         return self.info(path)
 
-    def _atomic(self, path: Path, write: Any) -> None:
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=self.dir, prefix=".upload-")
-        os.close(fd)
-        try:
-            write(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    def _forget(self, path: Path) -> None:
         with self._lock:
             self._cache.pop(path.stem, None)
 
     def delete(self, name: str) -> None:
         path = self.existing(name)
-        path.unlink()
-        with self._lock:
-            self._cache.pop(path.stem, None)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise not_found("model", path.stem) from None
+        except OSError as exc:
+            raise storage_error(exc, "delete the model") from None
+        self._forget(path)
 
     def load(self, name: str) -> tuple[Any, threading.Lock]:
         """The loaded model (cached while the file is unchanged) and its prediction lock."""
@@ -103,10 +107,12 @@ class ModelStore:
             if hit and hit[0] == mtime:
                 return hit[1], hit[2]
         try:
-            model = Sequential.load(str(path))
-        except Exception as exc:
+            model = load_model(path, name=f"{path.stem}.npz", max_bytes=self.max_bytes)
+        except ModelFileError as exc:
             raise ApiError(422, "bad_model", f"model {path.stem!r} cannot be loaded: {exc}") \
                 from None
+        except OSError as exc:
+            raise storage_error(exc, f"read the model {path.stem!r}") from None
         entry = (mtime, model, threading.Lock())
         with self._lock:
             self._cache[path.stem] = entry

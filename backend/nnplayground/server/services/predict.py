@@ -56,7 +56,8 @@ def input_image(req: Any) -> np.ndarray:
         try:
             rgba = decode_png(_b64(req.png, "png"))
         except PngError as exc:
-            raise _bad(str(exc), "png") from None
+            code = "too_large" if exc.status == 413 else "invalid"
+            raise ApiError(exc.status, code, str(exc), field="png") from None
     ink = rgba_to_ink(rgba)
     if req.preprocess is False:
         if ink.shape != (28, 28):

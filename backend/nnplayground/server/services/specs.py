@@ -1,29 +1,54 @@
-"""Model specs: resolve a run's spec (preset or custom, init override, input shape) and
-check it against the server's size limits before anything trains."""
+"""Model specs: check one against the server's size limits before anything trains.
+
+``check_limits`` works on the spec alone (each layer's ``estimate``), so a 90-byte spec that
+asks for gigabytes is refused before a single array exists; only then is the model built."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ...engine import LAYERS, LOSSES, Sequential
+from ...engine import spec as engine_spec
 from ..errors import ApiError
 from ..settings import Settings
 
 
-def describe(spec: dict[str, Any], settings: Settings, batch_size: int = 100) -> dict[str, Any]:
-    """Per-layer output shapes and parameter counts plus a memory estimate; refuses (4xx
-    naming the limit) a model over the parameter or memory limit.  The engine checks the
-    projected parameter count before allocating, so a huge spec is never built."""
-    info = Sequential.validate_spec(spec, batch_size=batch_size, max_params=settings.max_params)
-    if info["memory_bytes"] > settings.max_memory_bytes:
-        raise ApiError(
-            413, "too_large",
+def _too_large(message: str, field: str, params: dict[str, Any]) -> ApiError:
+    return ApiError(413, "too_large", message, field=field, params=params)
+
+
+def check_limits(spec: Any, settings: Settings, batch_size: int) -> None:
+    """Layer count, name length, parameters and training memory, from the spec alone."""
+    if not isinstance(spec, dict):
+        return  # the engine's check names the problem
+    layers, name = spec.get("layers"), spec.get("name")
+    if isinstance(layers, list) and len(layers) > settings.max_layers:
+        raise _too_large(f"the model has {len(layers):,} layers; the server limit max_layers "
+                         f"is {settings.max_layers}", "spec.layers",
+                         {"count": len(layers), "limit": settings.max_layers})
+    if isinstance(name, str) and len(name) > settings.max_name_chars:
+        raise _too_large(f"the name is {len(name):,} characters long; the server limit "
+                         f"max_name_chars is {settings.max_name_chars}", "spec.name",
+                         {"count": len(name), "limit": settings.max_name_chars})
+    _, input_shape, unbuilt = engine_spec.check_spec(spec)
+    # Over max_params: a SpecError naming the layer, like the engine's own check.
+    _, memory = engine_spec.estimate(unbuilt, input_shape, batch_size,
+                                     max_params=settings.max_params)
+    if memory > settings.max_memory_bytes:
+        raise _too_large(
             f"training this model with batch_size {batch_size} needs about "
-            f"{info['memory_bytes'] / 2**20:,.0f} MiB; the server limit max_memory_bytes is "
+            f"{memory / 2**20:,.0f} MiB; the server limit max_memory_bytes is "
             f"{settings.max_memory_bytes / 2**20:,.0f} MiB (use a smaller model or batch)",
-            field="spec", params={"mib": round(info["memory_bytes"] / 2**20),
-                                  "limit_mib": round(settings.max_memory_bytes / 2**20),
-                                  "batch_size": batch_size})
+            "spec", {"mib": round(memory / 2**20),
+                     "limit_mib": round(settings.max_memory_bytes / 2**20),
+                     "batch_size": batch_size})
+
+
+def describe(spec: dict[str, Any], settings: Settings, batch_size: int = 100) -> dict[str, Any]:
+    """Per-layer output shapes and parameter counts plus a memory estimate, with warnings;
+    refuses (4xx naming the limit) a model over a limit before building it."""
+    check_limits(spec, settings, batch_size)
+    info = Sequential.validate_spec(spec, batch_size=batch_size, max_params=settings.max_params)
     return {**info, "warnings": warnings(info)}
 
 
