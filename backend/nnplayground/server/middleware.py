@@ -7,6 +7,7 @@ response through extra memory streams, which cost milliseconds on /predict's 70 
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -19,6 +20,13 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The one route whose body is not JSON: a model upload, sent as raw bytes.
 UPLOAD = ("POST", "/api/models")
 UPLOAD_TYPES = {"application/octet-stream"}
+# A script's weight snapshots (callbacks.Playground) are .npz bytes too.
+REMOTE_WEIGHTS = re.compile(r"/api/runs/[0-9]+/remote/weights\Z")
+
+
+def _binary_body(scope: Scope) -> bool:
+    return (scope["method"], scope["path"]) == UPLOAD or (
+        scope["method"] == "PUT" and REMOTE_WEIGHTS.match(scope["path"]) is not None)
 # Sec-Fetch-Site values a browser sends for the page's own requests (or typed URLs).
 SAME_SITE = {"same-origin", "none"}
 
@@ -91,8 +99,7 @@ class LimitsAndTiming:
         has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
         if not ctype and not has_body:
             return None  # pause, resume, stop: no body at all
-        wanted = UPLOAD_TYPES if (scope["method"], scope["path"]) == UPLOAD \
-            else {"application/json"}
+        wanted = UPLOAD_TYPES if _binary_body(scope) else {"application/json"}
         if ctype not in wanted:
             return _refuse(415, "unsupported_media_type", f"the body must be sent as "
                            f"{' or '.join(sorted(wanted))}, got {ctype or 'no content type'!r}",

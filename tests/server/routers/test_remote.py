@@ -23,6 +23,9 @@ def create(client: TestClient, **patch: Any) -> dict:
     return r.json()
 
 
+OCTETS = {"Content-Type": "application/octet-stream"}
+
+
 def weights_of(seed: int = 0, spec: dict | None = None) -> tuple[Sequential, bytes]:
     model = Sequential.from_config(spec or MNIST_MLP, rng=seed)
     return model, archive_bytes(model.get_config(), model.get_weights())
@@ -45,7 +48,8 @@ def test_a_remote_run_reads_like_any_other(client: TestClient) -> None:
                     json={"token": token, "events": [*steps(1, 5), epoch], "lr": 0.001})
     assert r.status_code == 200 and r.json() == {"accepted": 5}
     model, data = weights_of()
-    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}&epoch=1", content=data)
+    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}&epoch=1", content=data,
+                   headers=OCTETS)
     assert r.status_code == 200, r.text
     # predictions use the uploaded weights
     image = np.random.default_rng(0).random((28, 28)).tolist()
@@ -97,12 +101,13 @@ def test_tokens_sizes_and_foreign_weights_are_refused(client: TestClient) -> Non
     assert r.status_code == 422 and "step" in r.json()["error"]["field"]
     _, foreign = weights_of(spec={"input_shape": [784], "layers": [{"type": "dense",
                                                                     "units": 10}]})
-    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}", content=foreign)
+    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}", content=foreign, headers=OCTETS)
     assert r.status_code == 422 and "another model" in r.json()["error"]["message"]
-    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}", content=b"not an npz")
+    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}", content=b"not an npz",
+                   headers=OCTETS)
     assert r.status_code == 422 and r.json()["error"]["field"] == "body"
     too_big = b"\0" * (client.app.state.services.settings.max_request_bytes + 1)
-    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}", content=too_big)
+    r = client.put(f"/api/runs/{rid}/remote/weights?token={token}", content=too_big, headers=OCTETS)
     assert r.status_code == 413
     assert client.post("/api/runs/999999/remote/end",
                        json={"token": token, "status": "completed"}).status_code == 404
