@@ -20,7 +20,7 @@ def hashed(password: str, salt: str = "0011aabb", rounds: int = 1000) -> str:
 
 
 def test_localhost_has_no_sign_in(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path)), base_url="http://localhost") as client:
         assert client.get("/api/auth/me").json() == {"mode": "", "name": None, "role": "local"}
         assert client.get("/api/runs").status_code == 200
         assert client.get("/api/classroom/room").status_code == 200  # the desk's own room
@@ -38,7 +38,7 @@ def test_a_users_file_signs_in_learners_and_the_teacher(tmp_path: Path) -> None:
                      "tanaka:kyoushitsu:teacher\n", "utf-8")
     app = create_app(Settings(host="0.0.0.0", data_dir=tmp_path / "d", access="users",
                               users_file=users))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         def login(name: str, password: str) -> int:
             return client.post("/api/auth/login",
                                json={"name": name, "password": password}).status_code
@@ -77,5 +77,5 @@ def test_the_throttle_slows_then_refuses_then_forgets() -> None:
 def test_a_broken_classroom_file_falls_back_to_the_defaults(tmp_path: Path) -> None:
     tmp_path.mkdir(exist_ok=True)
     (tmp_path / "classroom.json").write_text('{"limits": {"max_running": "many"}}')
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path)), base_url="http://localhost") as client:
         assert client.get("/api/classroom").json()["limits"]["max_running"] == 1

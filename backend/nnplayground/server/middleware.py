@@ -101,9 +101,9 @@ class LimitsAndTiming:
             return None  # pause, resume, stop: no body at all
         wanted = UPLOAD_TYPES if _binary_body(scope) else {"application/json"}
         if ctype not in wanted:
-            return _refuse(415, "unsupported_media_type", f"the body must be sent as "
-                           f"{' or '.join(sorted(wanted))}, got {ctype or 'no content type'!r}",
-                           "content-type")
+            kinds = " or ".join(sorted(filter(None, wanted)))
+            return _refuse(415, "unsupported_media_type", f"the body must be sent as {kinds}, "
+                           f"got {ctype or 'no content type'!r}", "content-type")
         return None
 
     async def _too_large(self, what: str, scope: Scope, receive: Any, send: Any) -> None:
