@@ -22,9 +22,13 @@ class EvaluationCallback(Callback):
     """The test set once per epoch (or every ``every`` steps), in one forward pass: the
     epoch's val_loss / val_accuracy and the page's confusion matrix come from it."""
 
-    def __init__(self, ctx: JobContext, data: RunData, every: int = 0) -> None:
+    def __init__(self, ctx: JobContext, data: RunData, every: int = 0,
+                 before_emit: Any = None) -> None:
         super().__init__()
         self.ctx, self.data, self.every = ctx, data, every
+        # The steps so far go out before the evaluation, so a watcher gets one step message
+        # per epoch end, not one before the evaluation and another before the epoch row.
+        self.before_emit = before_emit or (lambda: None)
         self.last: dict[str, Any] | None = None
         self.step = 0
 
@@ -36,6 +40,7 @@ class EvaluationCallback(Callback):
                                        len(data.classes), data.image_shape)
         loss = float(model.loss.forward(logits, data.y_test))
         self.last = {"step": self.step, "epoch": epoch, "loss": loss, **result}
+        self.before_emit()
         self.ctx.emit("evaluation", self.last)
         return self.last
 

@@ -41,8 +41,8 @@ def train(config: RunConfig, ctx: JobContext, snapshot_interval: float) -> dict[
     data = load_data(config)
     model = build_model(config)
     ctx.check_stop(0)
-    evaluation = EvaluationCallback(ctx, data, config.eval_every)
     stream = StreamCallback(ctx, config.epochs, config.batch_size, len(data.x_train))
+    evaluation = EvaluationCallback(ctx, data, config.eval_every, before_emit=stream.flush)
     snapshot = SnapshotCallback(ctx, snapshot_interval)
     callbacks: list[Callback] = [
         evaluation, stream, ProbeCallback(ctx, data.x_train[:PROBE_SIZE], config.probe_every),

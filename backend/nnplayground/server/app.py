@@ -80,7 +80,7 @@ def build_services(settings: Settings) -> Services:
         lab_idle_seconds=settings.lab_idle_seconds, max_waiting_labs=settings.max_waiting_labs),
         store, hub, make_executor=_ray_executor(settings) if settings.executor == "ray" else None)
     room = Classroom(settings.data_dir / "classroom.json", jobs, settings.models_dir,
-                     access.teachers if access else set)
+                     access.teachers if access else set, settings.max_model_bytes)
     if access is not None:  # localhost keeps plain first-come-first-served
         jobs.executor.set_running_limit(room.running_limit)
     models = ModelStore(settings.models_dir, max_bytes=settings.max_model_bytes)

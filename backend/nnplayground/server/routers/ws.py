@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +23,7 @@ from ...jobs.hub import ALL_RUNS, PROTOCOL_VERSION, Client
 from ...jobs.model import FINISHED, Kind
 from ...jobs.recorder import owner_topic
 from ...jobs.store import MAX_ID
+from .. import security
 from ..auth import principal_of
 from ..jsonenc import dumps
 
@@ -32,17 +32,18 @@ POLICY_VIOLATION = 1008
 NOT_FOUND = 4404
 
 
-def origin_allowed(ws: WebSocket, allowed: list[str]) -> bool:
-    """No Origin (not a browser) or the page's own host:port, or one listed in settings."""
-    origin = ws.headers.get("origin")
-    if origin is None or "*" in allowed or origin in allowed:
-        return True
-    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
+def ws_origin_allowed(ws: WebSocket) -> bool:
+    """The HTTP rule (security.origin_allowed): no Origin (not a browser), or an origin equal
+    in scheme, host and port to an allowed one -- never merely equal to the Host header,
+    which a DNS-rebinding page controls."""
+    server = ws.scope.get("server") or (None, None)
+    return security.origin_allowed(ws.headers.get("origin"), ws.app.state.services.settings,
+                                   server[1], ws.headers.get("host"))
 
 
 async def accept_checked(ws: WebSocket) -> bool:
     await ws.accept()
-    if not origin_allowed(ws, ws.app.state.services.settings.allowed_origins):
+    if not ws_origin_allowed(ws):
         await ws.close(POLICY_VIOLATION, "origin not allowed")
         return False
     return True

@@ -45,8 +45,9 @@ class Experiment(BaseModel):
 
 class Classroom:
     def __init__(self, path: Path, jobs: JobService, models_dir: Path,
-                 teachers: Any = set) -> None:
+                 teachers: Any = set, max_model_bytes: int | None = None) -> None:
         self.path, self.jobs, self.models_dir = path, jobs, models_dir
+        self.max_model_bytes = max_model_bytes  # the same cap as the shared model store
         self.teachers = teachers  # () -> names with the teacher role
         self._lock = threading.Lock()
         self._models: dict[str, ModelStore] = {}
@@ -166,7 +167,9 @@ class Classroom:
         key = hashlib.sha256(who.name.encode()).hexdigest()[:16]
         with self._lock:
             if key not in self._models:
-                self._models[key] = ModelStore(self.models_dir / f"u-{key}")
+                self._models[key] = ModelStore(self.models_dir / f"u-{key}",
+                                               **({"max_bytes": self.max_model_bytes}
+                                                  if self.max_model_bytes else {}))
             return self._models[key]
 
     # -- the room ------------------------------------------------------------------------

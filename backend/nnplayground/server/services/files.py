@@ -65,7 +65,10 @@ def atomic_write(path: Path, write: Callable[[str], None], action: str,
 def remove_leftovers(directory: Path) -> int:
     """Delete temporary files a killed server left behind; returns how many."""
     removed = 0
-    for leftover in directory.glob(f"{TEMP_PREFIX}*"):
+    # Ours (.upload-*), and the engine's own temporary name inside them (.<name>.*.tmp:
+    # Sequential.save writes atomically too, so a kill can leave a temp of a temp).
+    found = {*directory.glob(f"{TEMP_PREFIX}*"), *directory.glob(".*.tmp")}
+    for leftover in sorted(found):
         try:
             leftover.unlink()
             removed += 1
