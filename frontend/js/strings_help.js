@@ -53,6 +53,8 @@ export const HELP_STRINGS = {
   "optinit.xavier_normal": ["Xavier (normal)", "Xavier の初期値（正規分布）"],
   "optinit.xavier_uniform": ["Xavier (uniform)", "Xavier の初期値（一様分布）"],
   "optinit.he": ["He", "He の初期値"],
+  "optinit.he_uniform": ["He (uniform)", "He の初期値（一様分布）"],
+  "optinit.lecun_uniform": ["LeCun (uniform)", "LeCun（一様分布）"],
   "optinit.lecun": ["LeCun (the book's “Xavier”, √(1/n))", "LeCun（本の「Xavier の初期値」√(1/n)）"],
   "optinit.zeros": ["All zeros", "すべて0"],
   "lr.default_set": ["Learning rate set to {lr}, {opt}'s default{book}.", "学習率を {opt} の既定値 {lr} にしました{book}。"],
