@@ -163,6 +163,7 @@ def _include_labs(app: FastAPI) -> None:
         log.exception("the labs router failed to import; /api/labs is unavailable")
         return
     app.include_router(labs.router)
+    app.include_router(labs.instant_routes())
 
 
 def _mount_static(app: FastAPI, settings: Settings) -> None:

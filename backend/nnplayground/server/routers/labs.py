@@ -67,10 +67,15 @@ def _instant_route(lab: Lab) -> Callable[..., Any]:
     return post
 
 
-for _lab in all_labs().values():
-    if _lab.kind == "instant":
-        router.add_api_route(P + _lab.route, _instant_route(_lab), methods=[_lab.method],
-                             name=_lab.name, responses=ERRORS)
+def instant_routes() -> APIRouter:
+    """One route per instant lab in the registry, made when an app is (a lab registered
+    later, by a test or a plugin, gets its route in the next app)."""
+    made = APIRouter(tags=["labs"])
+    for entry in all_labs().values():
+        if entry.kind == "instant":
+            made.add_api_route(P + entry.route, _instant_route(entry), methods=[entry.method],
+                               name=entry.name, responses=ERRORS)
+    return made
 
 
 # ---- background jobs ---------------------------------------------------------------------
