@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 from nnplayground.jobs.model import Kind
-from nnplayground.jobs.store import SCHEMA_VERSION, SqliteJobStore
+from nnplayground.jobs.sqlite_schema import SCHEMA_VERSION
+from nnplayground.jobs.store import SqliteJobStore
 
 
 def test_the_audit_log_outlives_the_jobs_it_names(tmp_path) -> None:

@@ -11,17 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
-from ..engine import Sequential
 from ..labs.registry import Lab, LabParams
-from . import datasets, probes, training
+from . import training
 from .config import RunConfig
 from .errors import Busy, Conflict, NotFound
 from .executor import Executor, LocalExecutor, Task
 from .hub import Hub
 from .labjob import run_lab
 from .model import FINISHED, Kind, Status
+from .predictions import Predictions
 from .recorder import Recorder, lab_summary, owner_topic
 from .state import LabState, LiveJob, TrainState
 from .store import JobStore
@@ -40,7 +38,7 @@ class JobSettings:
     max_waiting_labs: int = 8
 
 
-class JobService:
+class JobService(Predictions):
     def __init__(self, settings: JobSettings, store: JobStore, hub: Hub,
                  executor: Executor | None = None,
                  make_executor: Callable[[Recorder], Executor] | None = None) -> None:
@@ -281,37 +279,3 @@ class JobService:
         control = self.executor.control(job_id)
         if control is not None:
             control.unwatch_filters(layer)
-
-    # -- inference -----------------------------------------------------------------------
-    def infer(self, job_id: int, fn: Callable[[Any], T]) -> T:
-        """``fn(model)`` on a model of its own holding the run's latest published weights
-        (the training model is never touched)."""
-        job = self.live.get(job_id)
-        if isinstance(job, TrainState):
-            if job.snapshot.weights is None:
-                raise Conflict(f"run {job_id} has no weights yet (status {job.status})",
-                               code="no_weights_yet", id=job_id, status=str(job.status))
-            spec = job.config["spec"]
-            return job.snapshot.run(
-                lambda: Sequential.from_config(spec, rng=np.random.default_rng(0)), fn)
-        self._row(job_id, Kind.TRAIN)
-        path = self.recorder.weights_path(job_id)
-        if not path.exists():
-            raise Conflict(f"run {job_id} left no saved weights (only completed runs keep "
-                           "their weights across restarts)", code="no_weights", id=job_id)
-        return fn(Sequential.load(str(path)))
-
-    def evaluate(self, job_id: int) -> dict[str, Any]:
-        """The test set of the run's config (reloaded: runs do not keep data in memory)."""
-        config = RunConfig.model_validate(self._row(job_id, Kind.TRAIN)["config"])
-        data = training.load_data(config)
-        return self.infer(job_id, lambda m: probes.evaluate(
-            m, data.x_test, data.y_test, len(data.classes), data.image_shape))
-
-    def points(self, job_id: int, limit: int) -> dict[str, list]:
-        cfg = self._row(job_id, Kind.TRAIN)["config"]
-        try:
-            return datasets.toy_points(cfg["dataset"], cfg["train_size"], cfg["seed"], limit)
-        except ValueError as exc:
-            raise Conflict(str(exc), "dataset", code="not_toy",
-                           dataset=cfg["dataset"]) from None

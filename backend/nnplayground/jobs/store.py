@@ -18,6 +18,7 @@ from typing import Any
 from .encode import dumps
 from .errors import StoreUnavailable
 from .model import LIVE, Kind, Status
+from .sqlite_schema import open_database
 
 log = logging.getLogger("nnplayground.jobs")
 MAX_ID = 2**63 - 1  # SQLite's INTEGER; larger ids cannot exist
@@ -85,80 +86,6 @@ class JobStore(ABC):
     def close(self) -> None: ...
 
 
-SCHEMA_VERSION = 3
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  name TEXT NOT NULL,
-  config TEXT NOT NULL,
-  status TEXT NOT NULL,
-  created_at REAL NOT NULL,
-  started_at REAL,
-  finished_at REAL,
-  progress TEXT,
-  result TEXT,
-  error TEXT,
-  kind TEXT NOT NULL DEFAULT 'train',
-  owner TEXT
-);
-CREATE TABLE IF NOT EXISTS epochs (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  epoch INTEGER NOT NULL,
-  data TEXT NOT NULL,
-  PRIMARY KEY (run_id, epoch)
-);
-CREATE TABLE IF NOT EXISTS steps (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  step INTEGER NOT NULL,
-  loss REAL,
-  PRIMARY KEY (run_id, step)
-);
-CREATE TABLE IF NOT EXISTS events (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  seq INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  data TEXT NOT NULL,
-  PRIMARY KEY (run_id, seq)
-);
-CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind, id);
-CREATE TABLE IF NOT EXISTS audit (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at REAL NOT NULL,
-  actor TEXT,
-  action TEXT NOT NULL,
-  job_id INTEGER,
-  detail TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_owner ON runs(owner, kind, id);
-"""
-AUDIT_TABLE = ("CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-               "at REAL NOT NULL, actor TEXT, action TEXT NOT NULL, job_id INTEGER, detail TEXT)")
-# Version 1 (before the job system) had runs without kind/owner and no events table;
-# version 2 had no audit log (classrooms).  The audit log keeps no foreign key: a line about
-# a deleted job must outlive the job.
-MIGRATIONS = {1: ["ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train'",
-                  "ALTER TABLE runs ADD COLUMN owner TEXT"],
-              2: [AUDIT_TABLE]}
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA synchronous=NORMAL")
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    has_runs = db.execute("SELECT 1 FROM sqlite_master WHERE name='runs'").fetchone()
-    if version == 0 and has_runs:
-        version = 1
-    for v in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
-        for sql in MIGRATIONS.get(v, []):
-            db.execute(sql)
-    db.executescript(SCHEMA)
-    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    db.execute("PRAGMA quick_check").fetchone()
-    return db
-
-
 class SqliteJobStore(JobStore):
     """stdlib sqlite3 in WAL mode, one connection shared by every thread behind a lock
     (sqlite3 objects are not safe for concurrent use)."""
@@ -166,7 +93,7 @@ class SqliteJobStore(JobStore):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = _open(path)
+            self._db = open_database(path)
         except sqlite3.DatabaseError as exc:
             # A corrupt file must not keep the server from starting: keep it for a look,
             # start afresh (finished runs' weight files stay where they are).
@@ -177,7 +104,7 @@ class SqliteJobStore(JobStore):
                     src.rename(Path(str(aside) + suffix))
             log.error("the run database %s is unreadable (%s); moved it to %s and started a "
                       "new one", path.name, exc, aside.name)
-            self._db = _open(path)
+            self._db = open_database(path)
             self.moved_aside: Path | None = aside
         else:
             self.moved_aside = None
