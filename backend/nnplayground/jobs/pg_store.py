@@ -25,7 +25,7 @@ import psycopg
 from .encode import dumps
 from .errors import StoreUnavailable
 from .model import LIVE, Kind, Status
-from .store import COLUMNS, JSON_COLUMNS, MAX_ID, JobStore
+from .store import COLUMNS, JSON_COLUMNS, MAX_ID, JobStore, decode_row
 
 log = logging.getLogger("nnplayground.jobs")
 T = TypeVar("T")
@@ -176,12 +176,7 @@ class PgJobStore(JobStore):
     def delete(self, job_id: int) -> None:
         self._exec("DELETE FROM runs WHERE id=%s", (job_id,))
 
-    @staticmethod
-    def _row(row: tuple) -> dict[str, Any]:
-        out = dict(zip(COLUMNS, row, strict=True))
-        for key in JSON_COLUMNS:
-            out[key] = None if out[key] is None else json.loads(out[key])
-        return out
+    _row = staticmethod(decode_row)
 
     def get(self, job_id: int) -> dict[str, Any] | None:
         if not 0 < job_id <= MAX_ID:

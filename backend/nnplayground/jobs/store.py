@@ -27,6 +27,14 @@ COLUMNS = ("id", "kind", "name", "owner", "config", "status", "created_at", "sta
            "finished_at", "progress", "result", "error")
 
 
+def decode_row(row: tuple) -> dict[str, Any]:
+    """A ``runs`` row as a dict with its JSON columns decoded (every store's rows)."""
+    out = dict(zip(COLUMNS, row, strict=True))
+    for key in JSON_COLUMNS:
+        out[key] = None if out[key] is None else json.loads(out[key])
+    return out
+
+
 class JobStore(ABC):
     """Jobs (runs, lab jobs, trials), per-epoch rows, the step history and lab events."""
 
@@ -176,12 +184,7 @@ class SqliteJobStore(JobStore):
     def delete(self, job_id: int) -> None:
         self._exec("DELETE FROM runs WHERE id=?", (job_id,))
 
-    @staticmethod
-    def _row(row: tuple) -> dict[str, Any]:
-        out = dict(zip(COLUMNS, row, strict=True))
-        for key in JSON_COLUMNS:
-            out[key] = None if out[key] is None else json.loads(out[key])
-        return out
+    _row = staticmethod(decode_row)
 
     def get(self, job_id: int) -> dict[str, Any] | None:
         if not 0 < job_id <= MAX_ID:
