@@ -13,6 +13,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -111,14 +112,38 @@ class RayCluster:
         return mine
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def distinct_ports(n: int) -> list[int]:
+    """``n`` free loopback ports, all different and never handed out before in this session
+    (free_port() called twice in a row may return the same port: two Ray daemons on one
+    port made ``ray start`` fail)."""
+    socks: list[socket.socket] = []
+    try:
+        while len(socks) < n:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            if s.getsockname()[1] in _HANDED_OUT:
+                s.close()
+                continue
+            socks.append(s)  # held open while the others are chosen: no repeats
+        ports = [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+    _HANDED_OUT.update(ports)
+    return ports
+
+
 def _ray_start(args: list[str], env: dict[str, str]) -> None:
     ports = ["--node-manager-port", "--object-manager-port", "--metrics-export-port",
              "--dashboard-agent-listen-port", "--dashboard-agent-grpc-port",
              "--runtime-env-agent-port"]
     cmd = ["ray", "start", "--object-store-memory", "80000000",
            "--node-ip-address", "127.0.0.1", "--disable-usage-stats", *args]
-    for flag in ports:
-        cmd += [flag, str(free_port())]
+    for flag, port in zip(ports, distinct_ports(len(ports)), strict=True):
+        cmd += [flag, str(port)]
     subprocess.run(cmd, check=True, timeout=180, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
 
@@ -132,13 +157,13 @@ def running_ray(cpus: int = 1, idle_workers: int | None = None) -> Iterator[RayC
         # Ray keeps about num_cpus idle workers per node and ends the rest after 1 s; with
         # the job hosts among them each job's task starts a new worker process (2-5 s here).
         env["RAY_num_workers_soft_limit"] = str(idle_workers)
-    port = free_port()
+    port, client_port, dashboard_port = distinct_ports(3)
     cluster = RayCluster(f"127.0.0.1:{port}", temp, env)
     try:
         _ray_start(["--head", "--port", str(port), "--num-cpus", str(cpus),
                     "--include-dashboard", "false",
-                    "--ray-client-server-port", str(free_port()), "--temp-dir", str(temp),
-                    "--dashboard-port", str(free_port())], env)
+                    "--ray-client-server-port", str(client_port), "--temp-dir", str(temp),
+                    "--dashboard-port", str(dashboard_port)], env)
         _ray_start(["--address", cluster.address, "--num-cpus", str(cpus)], env)
         yield cluster
     finally:
