@@ -3,6 +3,7 @@ error appears, and a digit drawn once is re-judged as the weights change."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import Page, expect
@@ -174,14 +175,20 @@ def test_a_digit_drawn_once_is_rejudged_as_the_model_learns(page: Page) -> None:
     mouse_digit(page, DIGITS[7])
     bars = page.get_by_test_id("prob-bars")
     expect(bars).not_to_have_attribute("data-judged", "0", timeout=15_000)
-    read = "els => els.map(e => e.style.width)"
-    first = page.locator("[data-testid^=prob-bar-] .bar-fill").evaluate_all(read)
+    widths = "[...document.querySelectorAll('[data-testid^=prob-bar-] .bar-fill')]" \
+        ".map(e => e.style.width)"
+    # The bars are drawn once the first answer is in (not merely counted as judged).
+    page.wait_for_function(f"{widths}.some(w => parseFloat(w) > 0)", timeout=15_000)
+    first = page.evaluate(widths)
     judged = int(bars.get_attribute("data-judged"))
     # No more drawing: only new weights can change the answer.
     page.wait_for_function(
         f"Number(document.querySelector('[data-testid=prob-bars]').dataset.judged) >= {judged + 3}",
         timeout=30_000)
-    later = page.locator("[data-testid^=prob-bar-] .bar-fill").evaluate_all(read)
+    seen = json.dumps(json.dumps(first, separators=(",", ":")))  # as JS would write it
+    page.wait_for_function(f"JSON.stringify({widths}) !== {seen}",
+                           timeout=30_000)
+    later = page.evaluate(widths)
     assert later != first, (first, later)
     page.get_by_test_id("stop-button").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "stopped",
