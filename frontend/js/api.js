@@ -93,6 +93,9 @@ export const api = {
   startLabJob: (lab, params) => request("POST", "/api/labs/jobs", { lab, params }),
   getLabJob: (id) => request("GET", `/api/labs/jobs/${enc(id)}`),
   stopLabJob: (id, opts) => request("POST", `/api/labs/jobs/${enc(id)}/stop`, {}, opts),
+  /** One page of the examples in confusion-matrix cell (true, pred), most confident first. */
+  cellMistakes: (id, { true: truth, pred, offset = 0, limit = 48 }, opts) =>
+    request("GET", `/api/runs/${enc(id)}/mistakes?${new URLSearchParams({ true: truth, pred, offset, limit })}`, undefined, opts),
   predict: (source, body, opts) =>
     source.kind === "model"
       ? request("POST", `/api/models/${enc(source.id)}/predict`, body, opts)

@@ -180,7 +180,10 @@ export const STRINGS = {
   "eval.show_all": ["Show all", "すべて表示"],
   "eval.filter": ["true {label} → predicted {pred}", "正解 {label} → 予測 {pred}"],
   "eval.true": ["true", "正解"],
-  "eval.partial": ["({shown} of the {total} mistakes in this cell are among the most confident ones listed)", "（このセルの誤認識 {total} 件のうち、一覧にある自信の高い {shown} 件を表示）"],
+  "eval.cell_count": ["{shown} of the {total} in this cell, most confident first", "このセルの {total} 件中 {shown} 件（自信の高い順）"],
+  "eval.newer": ["counted with the newest weights: training went on after this matrix", "この行列の後も学習が進んだため、最新の重みで数えています"],
+  "eval.more": ["Show more", "さらに表示"],
+  "eval.loading": ["Loading the whole cell…", "セルの全件を読み込み中…"],
   "eval.predicted": ["predicted", "予測"],
 
   "draw.source": ["Predict with", "推論に使うモデル"],

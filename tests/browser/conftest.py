@@ -59,3 +59,23 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def start_run(page, fields: dict[str, object], preset: str | None = None,
+              until: str = "running", timeout: float = 30_000) -> None:
+    """Open the playground, optionally load a preset by its label, fill the training fields
+    (test id → value), press Start and wait for the run's status."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
+    if preset:
+        page.get_by_test_id("preset-select").select_option(label=preset)
+    for testid, value in fields.items():
+        page.get_by_test_id(testid).fill(str(value))
+    page.get_by_test_id("seed").blur()
+    page.get_by_test_id("start-button").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", until,
+                                                               timeout=timeout)

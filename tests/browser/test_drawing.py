@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, start_run
 
 # Ten digits as pen strokes in the pad's 280×280 coordinates.
 DIGITS = [
@@ -168,17 +168,10 @@ def test_ten_digits_by_touch_on_a_tablet(browser, live_server) -> None:
 
 
 def test_a_digit_drawn_once_is_rejudged_as_the_model_learns(page: Page) -> None:
-    page.goto("/")
-    expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"), timeout=15_000)
     # 50,000 steps: a run that ends before three re-judgings would prove nothing (2,000 × 50
     # epochs finished in about 5 s on a quiet machine); the test stops it when it has seen enough.
-    for testid, value in {"train-size": 5000, "test-size": 200, "epochs": 200, "batch-size": 20,
-                          "lr-input": 0.05}.items():
-        page.get_by_test_id(testid).fill(str(value))
-    page.get_by_test_id("seed").blur()
-    page.get_by_test_id("start-button").click()
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "running",
-                                                               timeout=30_000)
+    start_run(page, {"train-size": 5000, "test-size": 200, "epochs": 200, "batch-size": 20,
+                     "lr-input": 0.05})
     page.get_by_test_id("draw-canvas").scroll_into_view_if_needed()
     mouse_digit(page, DIGITS[7])
     bars = page.get_by_test_id("prob-bars")

@@ -30,6 +30,7 @@ LABS = {
     "hyperparameter_search": ("lab-plot-hyperparameter_search-curves", "hp-stop"),
     "convolution": ("lab-plot-convolution", None),
     "augmentation": ("lab-plot-augmentation", "aug-stop"),
+    "misclassified": ("lab-plot-misclassified", "mis-stop"),
     "nielsen": ("lab-plot-nielsen", None),
     "nielsen_construction": ("lab-plot-nielsen_construction", None),
 }

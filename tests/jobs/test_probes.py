@@ -32,3 +32,22 @@ def test_feature_maps_decode_to_the_layer_output() -> None:
 def test_a_constant_map_does_not_divide_by_zero() -> None:
     out = probes.maps_as_bytes(np.zeros((2, 3, 3), np.float32))
     assert base64.b64decode(out["data"]) == bytes(18) and out["range"].tolist() == [[0, 0]] * 2
+
+
+def test_a_cell_holds_every_example_of_its_pair_most_confident_first() -> None:
+    # Six examples by hand: true labels and the probabilities the model gave them.
+    y = np.array([1, 1, 1, 0, 1, 2])
+    probs = np.array([[0.1, 0.2, 0.7], [0.0, 0.4, 0.6], [0.05, 0.05, 0.9],
+                      [0.2, 0.1, 0.7], [0.1, 0.8, 0.1], [0.0, 0.1, 0.9]])
+    x = np.arange(6 * 4, dtype=np.float32).reshape(6, 4)
+    cell = probes.cell_probs(probs, x, y, true=1, pred=2, image_shape=(2, 2), offset=0,
+                             limit=10)
+    # Examples 0, 1, 2 are 1s read as 2s; by confidence 0.9 (2), 0.7 (0), 0.6 (1).
+    assert cell["total"] == 3 and [m["index"] for m in cell["items"]] == [2, 0, 1]
+    assert [m["confidence"] for m in cell["items"]] == [0.9, 0.7, 0.6]
+    assert np.array(cell["items"][0]["image"]).tolist() == [[8, 9], [10, 11]]
+    page = probes.cell_probs(probs, x, y, 1, 2, (2, 2), offset=1, limit=1)
+    assert page["total"] == 3 and [m["index"] for m in page["items"]] == [0]
+    assert probes.cell_probs(probs, x, y, 1, 1, None, 0, 10)["total"] == 1  # a correct cell
+    points = probes.cell_probs(probs, x, y, 0, 2, None, 0, 10)["items"]
+    assert points[0]["image"] is None and points[0]["point"] == [12, 13, 14, 15]

@@ -3,6 +3,8 @@ its toy points.  A part of JobService (a mixin: it reads the service's live jobs
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,11 +13,32 @@ import numpy as np
 from ..engine import Sequential
 from . import datasets, probes, training
 from .config import RunConfig
-from .errors import Conflict
+from .errors import ConfigError, Conflict
 from .model import Kind
 from .state import TrainState
 
 T = TypeVar("T")
+CACHED_PROBS = 8  # test-set probabilities kept for paging through a cell: 10,000 × 10 = 0.8 MB
+
+
+class ProbsCache:
+    """The test set's probabilities per (run, weights version): paging through a cell, or a
+    second cell of the same weights, does not run the whole test set through the model again."""
+
+    def __init__(self, size: int = CACHED_PROBS) -> None:
+        self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
+
+    def get(self, key: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        probs = compute()  # outside the lock: one slow model does not hold up the others
+        with self.lock:
+            self.items[key] = probs
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return probs
 
 
 class Predictions:
@@ -48,6 +71,38 @@ class Predictions:
         data = training.load_data(config)
         return self.infer(job_id, lambda m: probes.evaluate(
             m, data.x_test, data.y_test, len(data.classes), data.image_shape))
+
+    def cell(self, job_id: int, true: int, pred: int, offset: int, limit: int) -> dict[str, Any]:
+        """Every test example the run's newest weights put in one confusion-matrix cell."""
+        config = RunConfig.model_validate(self._row(job_id, Kind.TRAIN)["config"])
+        data = training.load_data(config)
+        top = len(data.classes) - 1
+        for field, value in (("true", true), ("pred", pred)):
+            if value > top:
+                raise ConfigError(f"{field} {value} is not a class of {config.dataset} (0..{top})",
+                                  field, code="less_than_equal", le=top, input=value)
+        probs = self._probs_cache().get(
+            self._weights_key(job_id),
+            lambda: self.infer(job_id, lambda m: probes.class_probs(m, data.x_test)))
+        return probes.cell_probs(probs, data.x_test, data.y_test, true, pred, data.image_shape,
+                                 offset, limit)
+
+    def _probs_cache(self) -> ProbsCache:
+        cache = self.__dict__.get("_probs")
+        if cache is None:
+            cache = self.__dict__.setdefault("_probs", ProbsCache())
+        return cache
+
+    def _weights_key(self, job_id: int) -> tuple:
+        """Which weights a prediction would use now: a live run's published version, or the
+        saved file (its mtime: a finished run's weights do not change)."""
+        job = self.live.get(job_id)
+        if isinstance(job, TrainState):
+            return job_id, "live", job.snapshot.version
+        try:
+            return job_id, "saved", self.recorder.weights_path(job_id).stat().st_mtime_ns
+        except OSError:
+            return job_id, "missing", id(object())  # infer() answers 409; nothing to reuse
 
     def points(self, job_id: int, limit: int) -> dict[str, list]:
         cfg = self._row(job_id, Kind.TRAIN)["config"]

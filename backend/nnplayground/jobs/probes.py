@@ -120,19 +120,40 @@ def evaluate_probs(probs: np.ndarray, x: np.ndarray, y: np.ndarray, classes: int
     """Accuracy, confusion matrix and the most confident mistakes, from probabilities
     already computed (an epoch's evaluation runs the test set through the model once).
     ``image_shape`` (H, W) draws mistakes as images; without it they are points."""
-    labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
-    pred = probs.argmax(axis=1)
+    labels, pred = _labels(y), probs.argmax(axis=1)
     n = max(classes, probs.shape[1])
     confusion = np.zeros((n, n), dtype=np.int64)
     np.add.at(confusion, (labels, pred), 1)
     wrong = np.flatnonzero(pred != labels)
-    conf = probs[wrong, pred[wrong]]
-    worst = wrong[np.argsort(-conf, kind="stable")[:N_MISTAKES]]
-    image_like = image_shape is not None and math.prod(image_shape) == math.prod(x.shape[1:])
-    mistakes = [{"index": int(i), "label": int(labels[i]), "pred": int(pred[i]),
-                 "confidence": float(probs[i, pred[i]]),
-                 "image": rounded(x[i].reshape(image_shape), 3) if image_like else None,
-                 "point": None if image_like else x[i].ravel().tolist()}
-                for i in worst]
+    worst = wrong[np.argsort(-probs[wrong, pred[wrong]], kind="stable")[:N_MISTAKES]]
     return {"accuracy": float(np.mean(pred == labels)) if len(labels) else None,
-            "count": int(len(labels)), "confusion": confusion.tolist(), "mistakes": mistakes}
+            "count": int(len(labels)), "confusion": confusion.tolist(),
+            "mistakes": _items(worst, probs, x, labels, pred, image_shape)}
+
+
+def cell_probs(probs: np.ndarray, x: np.ndarray, y: np.ndarray, true: int, pred: int,
+               image_shape: tuple[int, ...] | None, offset: int, limit: int) -> dict[str, Any]:
+    """Every test example of one confusion-matrix cell (true class, predicted class), most
+    confident first, one page of ``limit`` from ``offset``: a cell is not only the examples
+    that made the top list (2 of 11 did in one cell of an MNIST run)."""
+    labels, predicted = _labels(y), probs.argmax(axis=1)
+    members = np.flatnonzero((labels == true) & (predicted == pred))
+    order = members[np.argsort(-probs[members, pred], kind="stable")]
+    page = order[offset:offset + limit]
+    return {"true": true, "pred": pred, "total": int(len(members)), "offset": offset,
+            "count": int(len(labels)),
+            "items": _items(page, probs, x, labels, predicted, image_shape)}
+
+
+def _labels(y: np.ndarray) -> np.ndarray:
+    return y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
+
+
+def _items(index: np.ndarray, probs: np.ndarray, x: np.ndarray, labels: np.ndarray,
+           pred: np.ndarray, image_shape: tuple[int, ...] | None) -> list[dict[str, Any]]:
+    image_like = image_shape is not None and math.prod(image_shape) == math.prod(x.shape[1:])
+    return [{"index": int(i), "label": int(labels[i]), "pred": int(pred[i]),
+             "confidence": float(probs[i, pred[i]]),
+             "image": rounded(x[i].reshape(image_shape), 3) if image_like else None,
+             "point": None if image_like else x[i].ravel().tolist()}
+            for i in index]

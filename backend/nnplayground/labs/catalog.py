@@ -9,6 +9,7 @@ from . import (  # noqa: F401 - imported for registration
     gradient_check,
     graph,
     hyperparameter_search,
+    misclassified,
     nielsen,
     numerical,
     optimizer_race,

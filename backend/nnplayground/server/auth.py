@@ -43,7 +43,8 @@ JOB_PATH = re.compile(r"^/(?:api/runs|api/labs/jobs|ws/runs|ws/labs|ws/jobs)/([^
 NEW_JOB_PATHS = frozenset({"/api/runs/remote"})  # creating, not naming a job
 JOB_ID = re.compile(r"^[0-9]{1,19}$")
 # What reading a job means: everything else on a job path controls it.
-READS = {(None, "GET"), ("points", "GET"), ("predict", "POST"), ("evaluate", "POST")}
+READS = {(None, "GET"), ("points", "GET"), ("mistakes", "GET"), ("predict", "POST"),
+         ("evaluate", "POST")}
 
 
 class AccessError(RuntimeError):

@@ -9,6 +9,7 @@ import { lab as backprop } from "./backprop.js";
 import { lab as convolution } from "./convolution.js";
 import { lab as gradientCheck } from "./gradient_check.js";
 import { lab as hyperparameterSearch } from "./hyperparameter_search.js";
+import { lab as misclassified } from "./misclassified.js";
 import { lab as nielsen } from "./nielsen.js";
 import { lab as nielsenConstruction } from "./nielsen_construction.js";
 import { lab as numerical } from "./numerical.js";
@@ -38,5 +39,5 @@ function withRelabel(lab) {
 export const LABS = [
   perceptron, activations, numerical, backprop, gradientCheck, optimizerRace, optimizersMnist,
   schedules, weightInit, batchNorm, overfitting, hyperparameterSearch, convolution, augmentation,
-  nielsen, nielsenConstruction,
+  misclassified, nielsen, nielsenConstruction,
 ].map(withRelabel);

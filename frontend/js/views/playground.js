@@ -191,7 +191,7 @@ export async function mountPlayground(root) {
   createHistory(historyBox, { lossChart, accChart, presetTitle });
   const hist = createHistograms(histBox);
   const filters = createFilters(filterBox);
-  const evaluation = createEvaluation(evalBox, { classLabel });
+  const evaluation = createEvaluation(evalBox, { classLabel, runId: () => runId });
   createDrawPanel(drawBox, { classLabel });
   const boundary = createBoundary(boundaryBox);
   showDatasetViews();
@@ -221,16 +221,23 @@ export async function mountPlayground(root) {
     const conv = runLayers.findIndex((l) => l.type === "conv2d");
     if (conv >= 0) send({ type: "filters", layer: conv });
   });
-  bus.on("run:new", (r) => { clearTimeout(evalTimer); runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(r.id); accChart.reset(r.id); hist.reset(); filters.reset(); evaluation.reset(); });
+  bus.on("run:new", (r) => { clearTimeout(evalTimer); pushedEval = null; runId = r.id; askedFilters = false; runLayers = r.config?.spec?.layers || builder.getLayers(); lossChart.reset(r.id); accChart.reset(r.id); hist.reset(); filters.reset(); evaluation.reset(); });
   bus.on("run:new", (r) => (isToy(r.config?.dataset) ? boundary.start(r.id) : boundary.reset()));
   bus.on("run:steps", () => boundary.refresh());
   bus.on("run:ended", () => boundary.refresh(true));
   bus.on("run:steps", (pts) => lossChart.addPoints(pts));
   bus.on("run:epoch", () => boundary.refresh(true));
-  bus.on("run:epoch", (e) => { accChart.addEpoch(e); clearTimeout(evalTimer); evalTimer = setTimeout(fetchEval(runId), 1500); });
+  // The server pushes the epoch's evaluation just before the epoch row: ask only if it did not
+  // (asking runs the whole test set through the model again).
+  let pushedEval = null;
+  bus.on("run:epoch", (e) => {
+    accChart.addEpoch(e);
+    clearTimeout(evalTimer);
+    if (pushedEval !== e.epoch) evalTimer = setTimeout(fetchEval(runId), 1500);
+  });
   bus.on("run:activations", (d) => hist.update(d));
   bus.on("run:filters", (d) => filters.update(d));
-  bus.on("run:evaluation", (d) => { clearTimeout(evalTimer); evaluation.update(d); });
+  bus.on("run:evaluation", (d) => { clearTimeout(evalTimer); pushedEval = d.epoch; evaluation.update(d); });
 
   copyBtn.addEventListener("click", async () => {
     const url = shareUrl(config());

@@ -193,3 +193,44 @@ def test_exception_fails_that_run_only(client) -> None:
     assert run["status"] == "failed" and "sigmoid_bce" in run["error"]["message"]
     good = client.post("/api/runs", json=TINY_RUN).json()["id"]
     assert wait_for(client, good, DONE)["status"] == "completed"  # the workers live on
+
+
+def test_a_confusion_cell_lists_all_its_mistakes_page_by_page(client, mnist_run) -> None:
+    rid = mnist_run["id"]
+    ev = client.post(f"/api/runs/{rid}/evaluate").json()
+    conf = np.array(ev["confusion"])
+    off = conf - np.diag(np.diag(conf))
+    t, p = np.unravel_index(off.argmax(), off.shape)
+    assert conf[t, p] > 1  # a cell the top list cannot hold alone in a 1-epoch run
+    seen: list[dict] = []
+    while True:
+        page = client.get(f"/api/runs/{rid}/mistakes",
+                          params={"true": t, "pred": p, "offset": len(seen), "limit": 2}).json()
+        assert page["total"] == conf[t, p] and page["count"] == conf.sum()
+        if not page["items"]:
+            break
+        seen += page["items"]
+    assert len(seen) == conf[t, p] and len({m["index"] for m in seen}) == len(seen)
+    assert all(m["label"] == t and m["pred"] == p for m in seen)
+    assert [m["confidence"] for m in seen] == sorted((m["confidence"] for m in seen), reverse=True)
+    assert np.array(seen[0]["image"]).shape == (28, 28)
+    # Every example of the top list that fell in this cell is among them.
+    top = {m["index"] for m in ev["mistakes"] if (m["label"], m["pred"]) == (t, p)}
+    assert top <= {m["index"] for m in seen}
+    # All cells together hold the whole test set.
+    totals = [client.get(f"/api/runs/{rid}/mistakes", params={"true": a, "pred": b, "limit": 1})
+              .json()["total"] for a in range(10) for b in range(10)]
+    assert np.array(totals).reshape(10, 10).tolist() == conf.tolist()
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"true": 10, "pred": 0}, "true"), ({"true": 0, "pred": 12}, "pred"),
+    ({"true": -1, "pred": 0}, "true"), ({"pred": 0}, "true"), ({"true": 0, "pred": "x"}, "pred"),
+    ({"true": 0, "pred": 0, "limit": 0}, "limit"), ({"true": 0, "pred": 0, "limit": 201}, "limit"),
+    ({"true": 0, "pred": 0, "offset": -1}, "offset"),
+])
+def test_a_bad_cell_request_names_its_field(client, mnist_run, params, field) -> None:
+    r = client.get(f"/api/runs/{mnist_run['id']}/mistakes", params=params)
+    assert r.status_code == 422 and r.json()["error"]["field"] == field, r.text
+    assert client.get("/api/runs/424242/mistakes",
+                      params={"true": 0, "pred": 0}).status_code == 404

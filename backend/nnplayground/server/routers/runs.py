@@ -1,5 +1,6 @@
-"""Runs: create (queued FIFO), list, get, pause/resume/stop, change lr, delete, evaluate,
-predict against the live weights, save as a model.  Each route calls the job service."""
+"""Runs: create (queued FIFO), list, get, pause/resume/stop, change lr, delete, evaluate (and
+list one confusion-matrix cell), predict against the live weights, save as a model.  Each
+route calls the job service."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..jsonenc import SafeJSONResponse
 from ..schemas.common import ERRORS
 from ..schemas.ids import JobId
 from ..schemas.models import ModelInfo, ModelSave
-from ..schemas.predict import Evaluation, Prediction, PredictRequest
+from ..schemas.predict import CellMistakes, Evaluation, Prediction, PredictRequest
 from ..schemas.runs import Run, RunCreate, RunSummary, RunUpdate
 from ..services import predict, runconfig
 from ..services.models import check_name
@@ -73,6 +74,17 @@ def delete(run_id: JobId, jobs: JobsDep, who: PrincipalDep) -> Response:
 @router.post("/{run_id}/evaluate", responses={200: {"model": Evaluation}, **ERRORS})
 def evaluate(run_id: JobId, jobs: JobsDep) -> SafeJSONResponse:
     return SafeJSONResponse(jobs.evaluate(run_id))
+
+
+@router.get("/{run_id}/mistakes", responses={200: {"model": CellMistakes}, **ERRORS})
+def mistakes(run_id: JobId, jobs: JobsDep,
+             true: Annotated[int, Query(ge=0, le=999, description="true class (row)")],
+             pred: Annotated[int, Query(ge=0, le=999, description="predicted class (column)")],
+             offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+             limit: Annotated[int, Query(ge=1, le=200)] = 100) -> SafeJSONResponse:
+    """Every test example the run's newest weights put in one confusion-matrix cell, most
+    confident first, a page at a time (the evaluation sends only the top mistakes)."""
+    return SafeJSONResponse(jobs.cell(run_id, true, pred, offset, limit))
 
 
 @router.get("/{run_id}/points", responses=ERRORS)

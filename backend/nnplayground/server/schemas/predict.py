@@ -68,3 +68,12 @@ class Evaluation(BaseModel):
     count: int
     confusion: list[list[int]]
     mistakes: list[dict[str, Any]]
+
+
+class CellMistakes(BaseModel):
+    true: int
+    pred: int
+    total: int  # examples in the cell; ``items`` is one page of them
+    offset: int
+    count: int  # test examples evaluated
+    items: list[dict[str, Any]]
