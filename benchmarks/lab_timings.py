@@ -59,6 +59,8 @@ CASES: dict[str, tuple[dict[str, Any], Callable[[Any], str]]] = {
     "conv_filters": ({"iterations": 1200}, lambda r: f"test accuracy {r['test_accuracy']:.3f}"),
     "data_augmentation": ({"epochs": 40, "eval_every": 2}, lambda r: f"test plain "
                           f"{r['final']['plain']:.3f} / augmented {r['final']['augmented']:.3f}"),
+    "misclassified": ({}, lambda r: f"accuracy {r['accuracy']:.4f} ({r['misclassified']} misread),"
+                      f" float16 {r['float16_accuracy']:.4f}"),
     "numerical_vs_backprop": ({}, lambda r: f"{r['seconds_per_step']['numerical']:.1f} s vs "
                               f"{1000 * r['seconds_per_step']['backprop']:.2f} ms per step"),
     "nielsen_cost": ({"w": 2, "b": 2, "lr": 0.15, "epochs": 300}, lambda r: "a after 300: "

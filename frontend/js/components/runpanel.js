@@ -18,8 +18,10 @@ export function fmtEta(s) {
 // must not make "time left" jump from 1:54 to 27:10.
 const SMOOTH = 0.2;
 
-/** createRunPanel(el, {buildRequest() -> RunCreate | null}) -> {} (it listens to the bus) */
-export function createRunPanel(el, { buildRequest }) {
+/** createRunPanel(el, {buildRequest() -> RunCreate | null, controlsEl}) -> {} (it listens to
+ * the bus). The Start/Pause/Resume/Stop row and the progress bar go into ``controlsEl`` (the
+ * top of the live panel): with a long model the training settings end below the fold. */
+export function createRunPanel(el, { buildRequest, controlsEl = el }) {
   const b = (key, testid, fn, cls = "btn") => h("button", { type: "button", class: cls, testid, i18n: key, onclick: fn }, t(key));
   const startBtn = b("run.start", "start-button", onStart, "btn primary");
   const pauseBtn = b("run.pause", "pause-button", () => run.pause());
@@ -60,10 +62,9 @@ export function createRunPanel(el, { buildRequest }) {
   const [etaRow, etaOut] = ro("run.eta", "progress-eta");
   const bar = h("progress", { max: 1, value: 0, testid: "progress-bar", class: "progress" });
 
+  controlsEl.append(h("div", { class: "run-bar" }, h("div", { class: "btn-row" }, startBtn, pauseBtn, resumeBtn, stopBtn), bar));
   el.append(h("div", { class: "run-panel" },
-    h("div", { class: "btn-row" }, startBtn, pauseBtn, resumeBtn, stopBtn),
     h("div", { class: "btn-row" }, h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "run.live_lr" }, t("run.live_lr")), liveLr), applyLr),
-    bar,
     h("div", { class: "readouts", testid: "progress" }, stRow, qRow, eRow, sRow, rRow, etaRow),
     h("div", { class: "btn-row" }, saveName, saveBtn, download)));
 

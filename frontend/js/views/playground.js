@@ -59,6 +59,7 @@ export async function mountPlayground(root) {
   const inputSelect = h("select", { testid: "input-shape" });
   const settingsBox = h("div");
   const runBox = h("div");
+  const runBar = h("div"); // Start/Pause/Resume/Stop above the curves, always in view
   const copyBtn = h("button", { type: "button", class: "btn", testid: "copy-link", i18n: "share.copy" }, t("share.copy"));
   const lossBox = h("div", { class: "card chart-card" });
   const accBox = h("div", { class: "card chart-card" });
@@ -86,7 +87,7 @@ export async function mountPlayground(root) {
         panel("panel.training", "training-panel", null, settingsBox, runBox, h("div", { class: "btn-row share" }, copyBtn)),
         panel("try.title", "try-panel", null, tryBox)),
       h("div", { class: "pg-live" },
-        panel("panel.live", "live-panel", null, h("div", { class: "live-top" },
+        panel("panel.live", "live-panel", null, runBar, h("div", { class: "live-top" },
           h("div", { class: "curves" }, lossBox, accBox),
           h("div", { class: "pad-col" }, drawPanel, boundaryBox))))),
     h("div", { class: "live-grid pg-more" }, histBox, filterBox, evalBox, historyBox)));
@@ -178,6 +179,7 @@ export async function mountPlayground(root) {
   setInputShape(null);
 
   const runPanel = createRunPanel(runBox, {
+    controlsEl: runBar,
     buildRequest: () => {
       const s = settings.get();
       const { lr, ...rest } = s;
