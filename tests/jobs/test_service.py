@@ -111,3 +111,67 @@ def test_a_diverged_run_says_at_which_step(service: JobService) -> None:
     row = service.get_run(run["id"])
     assert row["status"] == "diverged" and row["error"]["code"] == "diverged"
     assert row["error"]["params"]["step"] == row["error"]["step"] >= 1
+
+
+class RecordingSink:
+    """What a training run tells the recorder, in order."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, object]] = []
+
+    def event(self, _job, type_, data, _layer=None) -> None:
+        self.log.append(("event", type_))
+
+    def status(self, _job, status) -> None:
+        self.log.append(("status", str(status)))
+
+    def weights(self, _job, _weights) -> None:
+        pass
+
+    def watched(self, _job) -> bool:
+        return False
+
+    def save_model(self, _job, _model) -> None:
+        pass
+
+
+class NoSlot:
+    pause_grace = 1e9
+
+    def release(self) -> None: ...
+
+    def reacquire(self) -> None: ...
+
+
+def test_no_step_is_sent_after_the_paused_status(tmp_path) -> None:
+    """A watcher that reads "paused" sees the step count stand still: the buffered steps go
+    out before the status, never after it (the page once moved 61 → 62 after "paused")."""
+    import threading
+
+    from nnplayground.jobs import training
+    from nnplayground.jobs.context import Control, LocalContext
+    from nnplayground.jobs.model import Status
+
+    config = resolve({**TINY_RUN, "train_size": 2000, "epochs": 50, "batch_size": 10})
+    sink, control = RecordingSink(), Control()
+    ctx = LocalContext(1, control, sink, NoSlot())
+    worker = threading.Thread(target=lambda: _train_quietly(training, config, ctx), daemon=True)
+    worker.start()
+    until(lambda: sink.log.count(("event", "step")) >= 3)
+    control.pause()
+    until(lambda: ("status", str(Status.PAUSED)) in sink.log)
+    time.sleep(0.3)  # what a late flush would have sent by now
+    log = list(sink.log)
+    control.stop(Status.STOPPED)
+    worker.join(20)
+    paused_at = log.index(("status", str(Status.PAUSED)))
+    assert ("event", "step") not in log[paused_at + 1:], log[paused_at - 3:]
+
+
+def _train_quietly(training, config, ctx) -> None:
+    import contextlib
+
+    from nnplayground.jobs.context import StopJob
+
+    with contextlib.suppress(StopJob):  # the test stops it
+        training.train(config, ctx, snapshot_interval=0.5)

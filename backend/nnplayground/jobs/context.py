@@ -145,9 +145,11 @@ class LocalContext(JobContext):
         control = self.control
         if not control.pause_requested:
             return
-        self.sink.status(self.job_id, Status.PAUSED)
+        # The steps still buffered go out before the status: a watcher that reads "paused"
+        # must see no step after it (the page's step count moved 61 → 62 once it said paused).
         if on_pause is not None:
             on_pause()
+        self.sink.status(self.job_id, Status.PAUSED)
         # A long pause gives its worker slot to the queue; resuming takes one back first.
         released, since = False, time.monotonic()
         while not control.wait_resumed(timeout=0.25):

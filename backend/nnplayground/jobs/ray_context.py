@@ -103,10 +103,10 @@ class RemoteContext(JobContext):
     def wait_while_paused(self, on_pause: Any = None) -> None:
         if not self._controls["paused"] or self.stop_reason() is not None:
             return
+        if on_pause is not None:  # buffered steps first, as in LocalContext
+            on_pause()
         if not self.piece:
             self.emit(STATUS, Status.PAUSED.value)
-        if on_pause is not None:
-            on_pause()
         while self._controls["paused"] and self.stop_reason() is None:
             time.sleep(0.02)
         if not self.piece and self.stop_reason() is None:
