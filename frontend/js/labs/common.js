@@ -177,8 +177,8 @@ export function runJob(lab, params, handlers = {}) {
 
 // Run/Stop buttons wired to runJob with status text; `start()` returns the params to send
 // and resets the view. Used by every background lab. The status line says how long the
-// first partial result and the full result took.
-export function jobControls(ui, labName, { start, progress, result, testid }) {
+// first partial result and the full result took; `running` ([ja, en]) words the running state.
+export function jobControls(ui, labName, { start, progress, result, testid, running }) {
   let job = null;
   let t0 = 0;
   let first = null;
@@ -197,7 +197,8 @@ export function jobControls(ui, labName, { start, progress, result, testid }) {
       status: (s) => {
         if (job !== mine) return;
         if (s.status === "completed") return; // the result handler words it
-        const [ja, en] = STATUS_TEXT[s.status] || [s.status, s.status];
+        // A lab that only reads (no training) says so while it runs.
+        const [ja, en] = (s.status === "running" && running) || STATUS_TEXT[s.status] || [s.status, s.status];
         const where = s.status === "queued" && s.queue_position ? ` (${s.queue_position})` : "";
         if (s.status === "failed" && s.error) showError(ui.status, s.error);
         else showStatus(ui.status, ja + where, en + where);

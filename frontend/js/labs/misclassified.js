@@ -38,6 +38,7 @@ function mount(el) {
   const redraw = frameBatcher(draw);
   const ctl = jobControls(ui, "misclassified", {
     testid: "mis",
+    running: ["推論中…", "Reading the test images…"],
     start() {
       state = { done: 0, total: 0, accuracy: null, byLabel: Array(10).fill(0), count: 0 };
       grid.replaceChildren();
