@@ -61,6 +61,19 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def mouse_strokes(page, strokes: list, steps: int = 6) -> None:
+    """Pen strokes in the draw pad's 280×280 coordinates, drawn with the mouse."""
+    box = page.get_by_test_id("draw-canvas").bounding_box()
+    assert box is not None
+    x0, y0 = box["x"], box["y"]
+    for stroke in strokes:
+        page.mouse.move(x0 + stroke[0][0], y0 + stroke[0][1])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(x0 + x, y0 + y, steps=steps)
+        page.mouse.up()
+
+
 def start_run(page, fields: dict[str, object], preset: str | None = None,
               until: str = "running", timeout: float = 30_000) -> None:
     """Open the playground, optionally load a preset by its label, fill the training fields

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, start_run
+from tests.browser.conftest import mouse_strokes, screenshot, start_run
 
 # Ten digits as pen strokes in the pad's 280×280 coordinates.
 DIGITS = [
@@ -75,13 +75,7 @@ def pad_origin(page: Page) -> tuple[float, float]:
 
 
 def mouse_digit(page: Page, strokes: list) -> None:
-    x0, y0 = pad_origin(page)
-    for stroke in strokes:
-        page.mouse.move(x0 + stroke[0][0], y0 + stroke[0][1])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(x0 + x, y0 + y, steps=6)
-        page.mouse.up()
+    mouse_strokes(page, strokes)
 
 
 def touch_digit(page: Page, cdp, strokes: list) -> None:

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import mouse_strokes, screenshot
 
 
 def open_playground(page: Page) -> None:
@@ -25,16 +25,7 @@ def point_count(page: Page) -> int:
 
 def draw_seven(page: Page) -> None:
     page.get_by_test_id("draw-canvas").scroll_into_view_if_needed()
-    box = page.get_by_test_id("draw-canvas").bounding_box()
-    assert box is not None
-    x0, y0 = box["x"], box["y"]
-    strokes = [[(70, 60), (210, 60), (190, 110), (160, 170), (130, 240)]]
-    for stroke in strokes:
-        page.mouse.move(x0 + stroke[0][0], y0 + stroke[0][1])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(x0 + x, y0 + y, steps=8)
-        page.mouse.up()
+    mouse_strokes(page, [[(70, 60), (210, 60), (190, 110), (160, 170), (130, 240)]], steps=8)
 
 
 def test_train_preset_charts_then_draw_a_digit(page: Page) -> None:

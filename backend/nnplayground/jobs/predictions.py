@@ -29,6 +29,8 @@ class ProbsCache:
         self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
 
     def get(self, key: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        if key is None:  # nothing to reuse: compute() answers (or raises) as it is
+            return compute()
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
@@ -44,6 +46,7 @@ class ProbsCache:
 class Predictions:
     live: dict[int, Any]
     recorder: Any
+    probs_cache: ProbsCache  # made by JobService.__init__
     _row: Callable[..., dict[str, Any]]
 
     # -- inference -----------------------------------------------------------------------
@@ -81,19 +84,13 @@ class Predictions:
             if value > top:
                 raise ConfigError(f"{field} {value} is not a class of {config.dataset} (0..{top})",
                                   field, code="less_than_equal", le=top, input=value)
-        probs = self._probs_cache().get(
+        probs = self.probs_cache.get(
             self._weights_key(job_id),
             lambda: self.infer(job_id, lambda m: probes.class_probs(m, data.x_test)))
         return probes.cell_probs(probs, data.x_test, data.y_test, true, pred, data.image_shape,
                                  offset, limit)
 
-    def _probs_cache(self) -> ProbsCache:
-        cache = self.__dict__.get("_probs")
-        if cache is None:
-            cache = self.__dict__.setdefault("_probs", ProbsCache())
-        return cache
-
-    def _weights_key(self, job_id: int) -> tuple:
+    def _weights_key(self, job_id: int) -> tuple | None:
         """Which weights a prediction would use now: a live run's published version, or the
         saved file (its mtime: a finished run's weights do not change)."""
         job = self.live.get(job_id)
@@ -102,7 +99,7 @@ class Predictions:
         try:
             return job_id, "saved", self.recorder.weights_path(job_id).stat().st_mtime_ns
         except OSError:
-            return job_id, "missing", id(object())  # infer() answers 409; nothing to reuse
+            return None  # no weights: infer() answers 409
 
     def points(self, job_id: int, limit: int) -> dict[str, list]:
         cfg = self._row(job_id, Kind.TRAIN)["config"]

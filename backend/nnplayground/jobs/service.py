@@ -19,7 +19,7 @@ from .executor import Executor, LocalExecutor, Task
 from .hub import Hub
 from .labjob import run_lab
 from .model import FINISHED, Kind, Status
-from .predictions import Predictions
+from .predictions import Predictions, ProbsCache
 from .recorder import Recorder, lab_summary, owner_topic
 from .state import LabState, LiveJob, TrainState
 from .store import JobStore
@@ -50,6 +50,7 @@ class JobService(Predictions):
         if make_executor is not None:  # one that needs the recorder (the Ray executor)
             self.executor = make_executor(self.recorder)
         self.recorder.positions = self.executor.queue
+        self.probs_cache = ProbsCache()
         self._closing = threading.Event()
         self._reaper: threading.Thread | None = None
 

@@ -46,6 +46,8 @@ export function createEvaluation(el, { classLabel, runId = () => null }) {
   // repeated evaluation; a matrix that changed (training went on) lists the cell again.
   const cellKey = () => (pick ? `${runId()}:${pick[0]}:${pick[1]}:${JSON.stringify(last?.confusion ?? null)}` : null);
 
+  /** The picked cell's examples in the top list (all mistakes when nothing is picked). */
+  const topList = () => (last?.mistakes || []).filter((m) => !pick || (m.label === pick[0] && m.pred === pick[1]));
   /** The top list holds every example of a cell only when the counts agree. */
   function topListHolds(items) {
     return !pick || (last?.confusion?.[pick[0]]?.[pick[1]] ?? 0) <= items.length;
@@ -75,7 +77,7 @@ export function createEvaluation(el, { classLabel, runId = () => null }) {
 
   function renderGallery() {
     clear(gallery);
-    const top = (last?.mistakes || []).filter((m) => !pick || (m.label === pick[0] && m.pred === pick[1]));
+    const top = topList();
     const whole = pick && !topListHolds(top) ? (cell?.key === cellKey() ? cell : null) : null;
     const items = whole ? whole.items : top;
     filterNote.textContent = pick ? t("eval.filter", { label: classLabel(pick[0]), pred: classLabel(pick[1]) }) : "";
@@ -139,8 +141,7 @@ export function createEvaluation(el, { classLabel, runId = () => null }) {
       pickTrue.value = pick ? String(pick[0]) : "";
       pickPred.value = pick ? String(pick[1]) : "";
     }
-    const top = (last?.mistakes || []).filter((m) => pick && m.label === pick[0] && m.pred === pick[1]);
-    if (pick && !topListHolds(top) && cell?.key !== cellKey()) fetchCell(0);
+    if (pick && !topListHolds(topList()) && cell?.key !== cellKey()) fetchCell(0);
     else renderGallery();
   }
 
