@@ -78,12 +78,12 @@ class Predictions:
     def cell(self, job_id: int, true: int, pred: int, offset: int, limit: int) -> dict[str, Any]:
         """Every test example the run's newest weights put in one confusion-matrix cell."""
         config = RunConfig.model_validate(self._row(job_id, Kind.TRAIN)["config"])
-        data = training.load_data(config)
-        top = len(data.classes) - 1
+        top = len(datasets.dataset_info(config.dataset).classes) - 1  # checked before loading
         for field, value in (("true", true), ("pred", pred)):
             if value > top:
                 raise ConfigError(f"{field} {value} is not a class of {config.dataset} (0..{top})",
                                   field, code="less_than_equal", le=top, input=value)
+        data = training.load_data(config)
         probs = self.probs_cache.get(
             self._weights_key(job_id),
             lambda: self.infer(job_id, lambda m: probes.class_probs(m, data.x_test)))
