@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nnplayground.engine import OPTIMIZERS, PRESETS, Sequential, blas
+from nnplayground.engine import OPTIMIZERS, PRESETS, Sequential, blas, parallel
 from nnplayground.engine.data import load_mnist
 from nnplayground.engine.data import mnist as mnist_module
 
@@ -198,7 +198,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inference-calls", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="per-layer time breakdown")
     parser.add_argument("--cprofile", action="store_true", help="top functions by own time")
+    parser.add_argument("--paths", choices=["fast", "reference"], default="fast",
+                        help="the engine's fast paths (its default) or every layer's "
+                        "reference path (parallel.only_paths)")
     args = parser.parse_args(argv)
+    print(f"engine paths: {args.paths}")
+    with parallel.only_paths(args.paths):
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
 
     for line in environment():
         print(line)

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench_engine import build, environment, preset, shaped
 from nnplayground.engine import PRESETS
-from nnplayground.engine.callbacks import Callback, epoch_decay
+from nnplayground.engine.callbacks import Callback, lr_schedule
 from nnplayground.engine.data import load_mnist
 
 
@@ -64,13 +64,14 @@ def run(name: str, epochs: int, target: float | None, seed: int,
                   weight_decay=float(training.get("weight_decay") or 0.0))
     print(f"\n{name}: {model.count_params():,} params, optimizer {optimizer}, "
           f"lr decay {training.get('lr_decay', 1.0):g}/epoch, "
+          f"lr schedule {training.get('lr_schedule', 'step')}, "
           f"batch {batch_size}, up to {epochs} epochs, {len(x)} training images"
           + (f", target {target:.1%}" if target else ""), flush=True)
     report = EpochReport(target)
     callbacks: list[Callback] = [report]
-    decay = float(training.get("lr_decay", 1.0))
-    if decay != 1.0:  # the preset's step decay: lr *= decay after every epoch
-        callbacks.insert(0, epoch_decay(decay))
+    # the preset's schedule: lr *= lr_decay after every epoch, and/or a linear fall to zero
+    callbacks[:0] = lr_schedule(training.get("lr_schedule", "step"),
+                                float(training.get("lr_decay", 1.0)))
     model.fit(shaped(x, spec), y, epochs=epochs, batch_size=batch_size,
               validation_data=(shaped(xt, spec), yt), shuffle=True, callbacks=callbacks)
     if save:

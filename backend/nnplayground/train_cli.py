@@ -64,6 +64,12 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=float,
         help="multiply lr by this after every epoch (default: the preset's, or 1)",
     )
+    p.add_argument(
+        "--lr-schedule",
+        choices=["step", "linear"],
+        help="step: constant within an epoch; linear: warm up, then straight down to zero "
+        "(default: the preset's, or step)",
+    )
     p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--dataset", choices=DATASETS, default="mnist")
     p.add_argument("--train-size", type=_positive_int, help="use the first N training images")
@@ -128,6 +134,7 @@ def _build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         raise UsageError(f"lr_decay must be in (0, 1], got {args.lr_decay}")
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
                  "weight_decay": args.weight_decay, "lr_decay": args.lr_decay,
+                 "lr_schedule": args.lr_schedule,
                  "dataset": args.dataset, "train_size": 60_000, "test_size": 10_000}
     request.update({k: v for k, v in overrides.items() if v is not None})
     try:
@@ -146,11 +153,11 @@ def _build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return model, {"epochs": config.epochs, "batch_size": config.batch_size,
-                   "lr_decay": config.lr_decay}
+                   "lr_decay": config.lr_decay, "lr_schedule": config.lr_schedule}
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .engine.callbacks import LambdaCallback, ProgressBar, epoch_decay
+    from .engine.callbacks import LambdaCallback, ProgressBar, lr_schedule
 
     try:
         model, settings = _build(args)
@@ -171,6 +178,7 @@ def run_train(args: argparse.Namespace) -> int:
     print(
         f"optimizer {model.optimizer!r}, batch {settings['batch_size']}, "
         f"{settings['epochs']} epochs, lr decay {settings['lr_decay']:g}/epoch, "
+        f"lr schedule {settings['lr_schedule']}, "
         f"{len(x)} train / {len(xt)} test images ({args.dataset})"
     )
 
@@ -183,10 +191,10 @@ def run_train(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    callbacks = [] if args.quiet else [ProgressBar(stream=sys.stderr, epoch_lines=False)]
+    callbacks = lr_schedule(settings["lr_schedule"], settings["lr_decay"])
+    if not args.quiet:
+        callbacks.append(ProgressBar(stream=sys.stderr, epoch_lines=False))
     callbacks.append(LambdaCallback(on_epoch_end=report))
-    if settings["lr_decay"] != 1.0:
-        callbacks.append(epoch_decay(settings["lr_decay"]))
     start = time.perf_counter()
     model.fit(
         x,

@@ -89,6 +89,7 @@ export const ERROR_STRINGS = {
   "req.test_size": ["Test examples", "テストデータ数"],
   "req.weight_decay": ["Weight decay λ", "荷重減衰 λ"],
   "req.lr_decay": ["Learning-rate decay", "学習率の減衰率"],
+  "req.lr_schedule": ["Learning rate within an epoch", "エポック内の学習率"],
   "req.seed": ["Seed", "乱数シード"],
   "req.lr": ["Learning rate", "学習率"],
   "req.name": ["Name", "名前"],

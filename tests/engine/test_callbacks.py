@@ -209,3 +209,47 @@ def test_epoch_decay_halves_the_learning_rate_each_epoch() -> None:
     assert lrs == pytest.approx([0.1, 0.05, 0.025])
     with pytest.raises(ValueError, match="lr_decay must be in \\(0, 1\\], got 1.5"):
         epoch_decay(1.5)
+
+
+def test_warmup_linear_decay_follows_its_formula_and_rebases_on_outside_changes():
+    """lr_s = base · min(1, s / w) · (T − s + 1) / T, worked out by hand for T = 20, w = 1:
+    step 1 → 0.1, step 2 → 0.095, ..., step 20 → 0.005; an outside change to 0.04 while the
+    factor was 0.8 (step 5) makes the base 0.05."""
+    from nnplayground.engine.callbacks import WarmupLinearDecay, lr_schedule
+
+    class Opt:
+        lr = 0.1
+
+    class M:
+        optimizer = Opt()
+
+    cb = WarmupLinearDecay(warmup=0.05)
+    cb.set_model(M())
+    cb.on_train_begin({"epochs": 2, "steps_per_epoch": 10})
+    seen = []
+    for step in range(1, 21):
+        cb.on_batch_begin(step, {})
+        seen.append(M.optimizer.lr)
+        if step == 5:
+            M.optimizer.lr = 0.04  # e.g. the page's lr request, between two batches
+    assert seen[:5] == pytest.approx([0.1, 0.095, 0.09, 0.085, 0.08])
+    assert seen[5] == pytest.approx(0.05 * 15 / 20)  # rebased: 0.04 / 0.8 = 0.05
+    assert seen[-1] == pytest.approx(0.05 / 20)
+
+    warm = WarmupLinearDecay(warmup=0.25)
+    warm.set_model(M())
+    M.optimizer.lr = 1.0
+    warm.on_train_begin({"epochs": 1, "steps_per_epoch": 8})  # w = 2
+    lrs = []
+    for step in range(1, 9):
+        warm.on_batch_begin(step, {})
+        lrs.append(M.optimizer.lr)
+    assert lrs == pytest.approx([0.5, 7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8])
+
+    assert lr_schedule("step") == []
+    assert [type(c).__name__ for c in lr_schedule("linear", 0.5)] == [
+        "LearningRateScheduler", "WarmupLinearDecay"]
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        lr_schedule("cosine")
+    with pytest.raises(ValueError, match="warmup must be in"):
+        WarmupLinearDecay(1.0)

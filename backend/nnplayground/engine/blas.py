@@ -116,8 +116,24 @@ def one_thread_if_small(multiply_adds: int) -> Iterator[None]:
     if multiply_adds >= SMALL_GEMM or not _blas_controllers():
         yield
         return
-    before = _current
+    with threads(1):
+        yield
+
+
+def hold_one_thread() -> None:
+    """Put OpenBLAS on one thread and leave it there (the fast paths' setting)."""
+    _blas_controllers()
     _set(1)
+
+
+@contextmanager
+def threads(n: int) -> Iterator[None]:
+    """Run the block's BLAS calls on ``n`` threads, then restore the previous count."""
+    if not _blas_controllers():
+        yield
+        return
+    before = _current
+    _set(n)
     try:
         yield
     finally:

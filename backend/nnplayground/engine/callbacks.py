@@ -200,6 +200,64 @@ def epoch_decay(factor: float) -> LearningRateScheduler:
     return LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr * factor)
 
 
+class WarmupLinearDecay(Callback):
+    """Set the lr before every batch: a linear warm-up over the first ``warmup`` of the
+    steps, then a straight line down to (almost) zero at the last step.  With step s of
+    T (from 1) and w = max(1, round(warmup·T)) warm-up steps:
+
+        lr_s = base · min(1, s / w) · (T − s + 1) / T
+
+    ``base`` is the optimizer's lr when training begins.  When something else changes the
+    lr between batches (an epoch decay, the page's lr request) the schedule goes on from the
+    new value: base becomes new_lr / (the factor it was set with).
+
+    Why: a short run ends with the lr near zero wherever it is, so the last steps settle
+    instead of hopping; SimpleConvNet's 3 epochs reached 99.05 % this way, against 98.95 %
+    at best with a per-epoch step decay (benchmarks/time_to_accuracy.py)."""
+
+    def __init__(self, warmup: float = 0.05) -> None:
+        super().__init__()
+        if isinstance(warmup, bool) or not isinstance(warmup, int | float) \
+                or not 0 <= warmup < 1:
+            raise ValueError(f"warmup must be in [0, 1), got {warmup!r}")
+        self.warmup = float(warmup)
+        self.total = self.warm = self.step = 0
+        self.base = self.factor = 0.0
+        self.last: float | None = None
+
+    def on_train_begin(self, logs: Logs) -> None:
+        self.total = int(logs["epochs"]) * int(logs["steps_per_epoch"])
+        self.warm = max(1, round(self.warmup * self.total))
+        self.step = int(logs.get("initial_epoch", 0)) * int(logs["steps_per_epoch"])
+        self.base, self.last = self.model.optimizer.lr, None
+
+    def factor_at(self, step: int) -> float:
+        return min(1.0, step / self.warm) * (self.total - step + 1) / self.total
+
+    def on_batch_begin(self, step: int, logs: Logs) -> None:
+        optimizer = self.model.optimizer
+        if self.last is not None and optimizer.lr != self.last:
+            self.base = optimizer.lr / self.factor
+        self.step = min(self.step + 1, self.total)
+        self.factor = self.factor_at(self.step)
+        optimizer.lr = self.last = self.base * self.factor
+
+
+# A run's ``lr_schedule``: "step" keeps the lr constant within an epoch, "linear" is
+# WarmupLinearDecay.  The per-epoch ``lr_decay`` applies under both.
+SCHEDULES: dict[str, Callable[[], list[Callback]]] = {
+    "step": list,
+    "linear": lambda: [WarmupLinearDecay()],
+}
+
+
+def lr_schedule(name: str, lr_decay: float = 1.0) -> list[Callback]:
+    """The callbacks that carry out a run's ``lr_schedule`` and ``lr_decay``."""
+    if name not in SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {list(SCHEDULES)}, got {name!r}")
+    return ([] if lr_decay == 1.0 else [epoch_decay(lr_decay)]) + SCHEDULES[name]()
+
+
 class ProgressBar(Callback):
     """A plain-text progress bar redrawn with carriage returns; one finished line per epoch."""
 

@@ -52,6 +52,7 @@ class RunConfig(BaseModel):
     init: str | dict[str, Any] | None = None
     weight_decay: float = Field(0.0, ge=0, le=10)
     lr_decay: float = Field(1.0, gt=0, le=1)  # lr multiplied by this after each epoch
+    lr_schedule: Literal["step", "linear"] = "step"  # engine.callbacks.SCHEDULES
     batch_size: int = Field(100, ge=1, le=10_000)
     epochs: int = Field(3, ge=1)
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -59,8 +60,8 @@ class RunConfig(BaseModel):
     probe_every: int = Field(50, ge=0)
 
 
-TRAINING_KEYS = ("loss", "optimizer", "weight_decay", "lr_decay", "batch_size", "epochs",
-                 "dataset")
+TRAINING_KEYS = ("loss", "optimizer", "weight_decay", "lr_decay", "lr_schedule", "batch_size",
+                 "epochs", "dataset")
 
 
 def _with_init(spec: dict[str, Any], init: str | dict | None) -> dict[str, Any]:

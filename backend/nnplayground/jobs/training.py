@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import OPTIMIZERS, Sequential
-from ..engine.callbacks import Callback, epoch_decay
+from ..engine.callbacks import Callback, lr_schedule
 from . import datasets
 from .callbacks import (
     ControlCallback,
@@ -48,10 +48,10 @@ def train(config: RunConfig, ctx: JobContext, snapshot_interval: float) -> dict[
         evaluation, stream, ProbeCallback(ctx, data.x_train[:PROBE_SIZE], config.probe_every),
         snapshot, ControlCallback(ctx, on_pause=lambda: (stream.flush(), snapshot.publish())),
     ]
-    if config.lr_decay != 1.0:
-        # The presets' step decay (SimpleConvNet's x0.4 per epoch) is what takes them to the
-        # book-beating accuracies in a few epochs; a mid-run lr change is decayed from.
-        callbacks.insert(0, epoch_decay(config.lr_decay))
+    # The presets' schedules (DeepConvNet's x0.75 per epoch, SimpleConvNet's linear decay)
+    # are what take them to the book's accuracies in a few epochs; a mid-run lr change is
+    # scheduled from.  They run first, so the other callbacks see this batch's lr.
+    callbacks[:0] = lr_schedule(config.lr_schedule, config.lr_decay)
     diverged = False
     try:
         with np.errstate(all="ignore"):  # overflow is reported as divergence, not warnings

@@ -6,7 +6,7 @@ import { helpButton } from "./help.js";
 
 export const DEFAULT_TRAINING = {
   dataset: "mnist", train_size: 2000, test_size: 500,
-  optimizer: { name: "adam" }, lr: 0.001, lr_decay: 1, weight_decay: 0, batch_size: 100, epochs: 2, seed: 0,
+  optimizer: { name: "adam" }, lr: 0.001, lr_decay: 1, lr_schedule: "step", weight_decay: 0, batch_size: 100, epochs: 2, seed: 0,
 };
 
 // Where the book introduces each optimizer (ch. 6); the defaults come from /api/meta and are
@@ -39,6 +39,9 @@ export function createSettings(el, { meta, onChange, onDataset }) {
   const wd = num("weight-decay", DEFAULT_TRAINING.weight_decay, "any", 0);
   // Multiplies the learning rate after each epoch (SimpleConvNet's preset uses 0.4).
   const lrDecay = h("input", { type: "number", step: "any", min: "0", max: "1", value: "1", testid: "lr-decay", class: "num" });
+  // Within an epoch: constant ("step", the book's), or a warm-up then a straight fall to zero.
+  const lrSchedule = h("select", { testid: "lr-schedule" },
+    ["step", "linear"].map((v) => h("option", { value: v, "data-i18n": `sched.${v}` }, t(`sched.${v}`))));
   const batch = num("batch-size", DEFAULT_TRAINING.batch_size, 1, 1);
   const epochs = num("epochs", DEFAULT_TRAINING.epochs, 1, 1);
   const seed = num("seed", DEFAULT_TRAINING.seed, 1, 0);
@@ -76,8 +79,8 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     for (const [k, inp] of Object.entries(hyperInputs)) if (inp.value !== "") opt[k] = Number(inp.value);
     return {
       dataset: dataset.value, train_size: Number(trainSize.value), test_size: Number(testSize.value),
-      optimizer: opt, lr: Number(lr.value), lr_decay: Number(lrDecay.value), weight_decay: Number(wd.value),
-      batch_size: Number(batch.value), epochs: Number(epochs.value), seed: Number(seed.value),
+      optimizer: opt, lr: Number(lr.value), lr_decay: Number(lrDecay.value), lr_schedule: lrSchedule.value,
+      weight_decay: Number(wd.value), batch_size: Number(batch.value), epochs: Number(epochs.value), seed: Number(seed.value),
     };
   }
 
@@ -91,6 +94,7 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     lr.value = c.optimizer?.lr ?? c.lr ?? DEFAULT_TRAINING.lr;
     wd.value = c.weight_decay;
     lrDecay.value = c.lr_decay ?? 1;
+    lrSchedule.value = c.lr_schedule === "linear" ? "linear" : "step";
     batch.value = c.batch_size;
     epochs.value = c.epochs;
     seed.value = c.seed;
@@ -105,6 +109,7 @@ export function createSettings(el, { meta, onChange, onDataset }) {
     labelled("train.optimizer", optimizer, "help.train.optimizer"), labelled("train.lr", lr, "help.train.lr"),
     labelled("train.weight_decay", wd, "help.train.weight_decay"),
     hyper, labelled("train.lr_decay", lrDecay, "help.train.lr_decay"),
+    labelled("train.lr_schedule", lrSchedule, "help.train.lr_schedule"),
     labelled("train.batch_size", batch, "help.train.batch_size"), labelled("train.epochs", epochs, "help.train.epochs"),
     labelled("train.seed", seed, "help.train.seed"), labelled("train.run_name", runName, "help.train.run_name")),
   lrNote);

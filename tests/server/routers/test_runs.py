@@ -46,6 +46,8 @@ def test_list_and_get(client, finished) -> None:
     ({"optimizer": {"name": "adam", "lr": -1}}, "optimizer.lr"),
     ({"optimizer": {"name": "adam", "beta1": "x"}}, None),
     ({"batch_size": "ten"}, "batch_size"),
+    ({"lr_schedule": "cosine"}, "lr_schedule"),
+    ({"lr_decay": 0}, "lr_decay"),
     ({"bogus": 1}, "bogus"),
     ({"spec": {"input_shape": [784], "layers": [{"type": "dense", "units": 2}]}},
      "spec.input_shape"),
@@ -60,6 +62,14 @@ def test_create_bad_input_names_field(client, patch, field) -> None:
     assert err["message"]
     if field is not None:
         assert err["field"] is not None and err["field"].startswith(field), err
+
+
+def test_a_run_takes_the_linear_schedule(client) -> None:
+    r = client.post("/api/runs", json={**TINY_RUN, "name": "linear", "lr_schedule": "linear"})
+    assert r.status_code == 201, r.text
+    run = wait_for(client, r.json()["id"], DONE)
+    assert run["status"] == "completed", run["error"]
+    assert run["config"]["lr_schedule"] == "linear"
 
 
 def test_controls_on_finished_run_conflict(client, finished) -> None:

@@ -6,18 +6,50 @@ from typing import Any
 
 import numpy as np
 
+from .. import parallel
 from ..core import LAYERS, Layer, SpecError, shown
+
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+
+
+def zeros_like_flat(x: np.ndarray) -> np.ndarray:
+    """A read-only C-ordered array of zeros shaped like x, a view of one shared vector.
+
+    np.maximum(x, 0) with a scalar zero runs NumPy's unvectorised loop: 1.2 G elements/s
+    here, against 4.9 G/s for np.maximum(x, zeros) with a zero array of x's shape."""
+    flat = _ZEROS.get(x.dtype)
+    if flat is None or flat.size < x.size:
+        flat = np.zeros(max(x.size, 1 << 16), x.dtype)
+        flat.flags.writeable = False
+        _ZEROS[x.dtype] = flat
+    return flat[: x.size].reshape(x.shape)
 
 
 @LAYERS.register("relu")
 class ReLU(Layer):
+    """max(x, 0); its derivative is the mask x > 0.  On batches each op runs in one part
+    per core (parallel.elementwise; one part on the reference path)."""
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        out = np.empty_like(x)  # x's memory order, so the parts line up
+
+        def relu(x: np.ndarray, out: np.ndarray, mask: np.ndarray | None = None) -> None:
+            if mask is not None:
+                np.greater(x, 0, out=mask)
+            np.maximum(x, zeros_like_flat(x), out=out)
+
         if training:
-            self.mask = x > 0
-        return np.maximum(x, 0, dtype=x.dtype)
+            self.mask = np.empty_like(x, dtype=bool)
+            parallel.elementwise(relu, x, out, self.mask, parts=parallel.enabled())
+        else:
+            parallel.elementwise(relu, x, out, parts=parallel.enabled())
+        return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad * self.mask
+        out = np.empty_like(self.mask, dtype=grad.dtype)
+        parallel.elementwise(lambda g, m, o: np.multiply(g, m, out=o), grad, self.mask, out,
+                             parts=parallel.enabled())
+        return out
 
 
 @LAYERS.register("leakyrelu", "leaky_relu")

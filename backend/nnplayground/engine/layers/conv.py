@@ -1,5 +1,10 @@
 """Conv2D via im2col: y[n] = W (F, C*kh*kw) @ cols[n] + b, any kernel, stride and padding.
 
+This file is the reference path, whole batch at once, as a learner reads it next to the
+book.  Batches take conv_fast.py's path instead (the same products, chunked, on every
+core) unless ``parallel.only_paths("reference")`` is on; tests/engine/layers/test_conv_fast.py
+checks that the two agree.
+
 The GEMMs run under blas.py's thread policy: one OpenBLAS thread for single-image sized
 products, and in training whichever of 1 or all threads the layer measured faster (on a
 loaded 2-core box 1 thread was 3.7x faster per DeepConvNet step, on an idle one 2 threads
@@ -12,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import blas
+from .. import blas, parallel
 from ..core import LAYERS, Layer, Parameter, Shape, SpecError
 from ..im2col import Workspace, col2im, im2col, out_size
+from . import conv_fast
 from ._validate import image_shape, int_pair, non_negative_int, positive_int
 from .dense import init_to_config, resolve_init
 
@@ -45,6 +51,8 @@ class Conv2D(Layer):
         # Separate scratch for forward and backward: their column matrices differ in shape.
         self.forward_ws, self.backward_ws = Workspace(), Workspace()
         self.forward_threads, self.backward_threads = blas.ThreadChoice(), blas.ThreadChoice()
+        self.scratch = conv_fast.Scratch()
+        self.fast_input: np.ndarray | None = None  # set when forward took the fast path
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         _, h, w = image_shape(input_shape, "conv2d")
@@ -86,16 +94,26 @@ class Conv2D(Layer):
         self.b = Parameter(np.zeros(self.filters, self.dtype), "b", decay=False)
         return out
 
+    def uses_full_conv(self, channels: int) -> bool:
+        """Whether dx is computed as a full convolution of the gradient (see below)."""
+        kh, kw = self.kernel_size
+        return self.stride == 1 and kh == kw and self.padding < kh and self.filters <= 2 * channels
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         x = np.asarray(x, self.dtype)
         kh, kw = self.kernel_size
         f, oh, ow = self.output_shape
+        if parallel.enabled():
+            y = conv_fast.forward(self, x, self.scratch if training else None)
+            if training:
+                self.fast_input, self.cols, self.x_shape = x, None, x.shape
+            return y.reshape(f, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
         # Training reuses one column buffer per layer; inference (possibly on a huge batch)
         # gets a temporary one.
         ws = self.forward_ws if training else None
         cols = im2col(x, kh, kw, self.stride, self.padding, ws)  # (C*kh*kw, N*OH*OW)
         if training:  # an inference pass must not replace what backward will need
-            self.cols, self.x_shape = cols, x.shape
+            self.cols, self.x_shape, self.fast_input = cols, x.shape, None
         threads = (
             self.forward_threads.run()
             if training
@@ -108,6 +126,9 @@ class Conv2D(Layer):
         return y.reshape(f, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        if self.fast_input is not None:
+            x, self.fast_input = self.fast_input, None
+            return conv_fast.backward(self, x, grad, self.scratch, self.needs_input_grad)
         with self.backward_threads.run():
             return self._backward(grad)
 
@@ -123,8 +144,7 @@ class Conv2D(Layer):
         self.cols = None
         if not self.needs_input_grad:
             return None
-        c = self.x_shape[1]
-        if self.stride == 1 and kh == kw and self.padding < kh and f <= 2 * c:
+        if self.uses_full_conv(self.x_shape[1]):
             return self._input_grad_full_conv(grad)
         w2t = self.W.value.reshape(f, -1).T
         dcols = np.matmul(

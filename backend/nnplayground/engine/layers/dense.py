@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import blas
+from .. import blas, parallel
 from ..core import LAYERS, Layer, Parameter, Shape, SpecError, shown
 from ..initializers import get_initializer
 from ._validate import positive_int
@@ -71,11 +71,34 @@ class Dense(Layer):
         params = math.prod(input_shape) * self.units + (self.units if self.use_bias else 0)
         return params, super().estimate(input_shape, batch_size, itemsize)[1]
 
+    def _split(self, rows: int) -> bool:
+        """Fast path: a batch's products split over the cores (parallel.split), each part
+        on one OpenBLAS thread; below SMALL_GEMM one part, still on one thread.  Either way
+        OpenBLAS never wakes its own threads, whose spinning slowed the conv layers' parts
+        (see parallel.py)."""
+        return rows > 1 and rows * self.W.size >= blas.SMALL_GEMM
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         # Cast once here so float64 data cannot silently upcast a float32 network.
         x = np.asarray(x, self.dtype)
         if training:
             self.x = x
+        if parallel.enabled() and self._split(len(x)):
+            y = np.empty((len(x), self.units), self.dtype)
+
+            def rows(_: int, lo: int, hi: int) -> None:
+                np.matmul(x[lo:hi], self.W.value, out=y[lo:hi])
+
+            parallel.split(rows, len(x))
+            if self.b is not None:
+                y += self.b.value
+            return y
+        if parallel.enabled() and training:
+            blas.hold_one_thread()
+            y = x @ self.W.value
+            if self.b is not None:
+                y += self.b.value
+            return y
         threads = (
             self.forward_threads.run()
             if training
@@ -88,8 +111,34 @@ class Dense(Layer):
         return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        if parallel.enabled():
+            return self._backward_parts(grad)
         with self.backward_threads.run():
             return self._backward(grad)
+
+    def _backward_parts(self, grad: np.ndarray) -> np.ndarray | None:
+        """dW split by input features (rows of W), dx by samples; the reference's math."""
+        x, fan_in = self.x, self.W.shape[0]
+        dx = np.empty((len(grad), fan_in), grad.dtype) if self.needs_input_grad else None
+
+        def weights(_: int, lo: int, hi: int) -> None:
+            np.matmul(x[:, lo:hi].T, grad, out=self.W.grad[lo:hi])
+
+        def inputs(_: int, lo: int, hi: int) -> None:
+            np.matmul(grad[lo:hi], self.W.value.T, out=dx[lo:hi])
+
+        if self._split(len(grad)):
+            parallel.split(weights, fan_in)
+            if dx is not None:
+                parallel.split(inputs, len(grad))
+        else:
+            blas.hold_one_thread()
+            weights(0, 0, fan_in)
+            if dx is not None:
+                inputs(0, 0, len(grad))
+        if self.b is not None:
+            np.sum(grad, axis=0, out=self.b.grad)
+        return dx
 
     def _backward(self, grad: np.ndarray) -> np.ndarray | None:
         np.matmul(self.x.T, grad, out=self.W.grad)

@@ -6,6 +6,9 @@ overlapping or not, works the same way.  Max pooling records which offset won (t
 one on ties, like argmax) in a small integer array; backward routes the gradient there.
 Padding: max pools pad with -inf (padding never wins); avg pools pad with zeros that
 count in the mean (PyTorch's count_include_pad=True).
+
+Channels never mix, so on a batch each core pools its own range of channels
+(parallel.split; one part on the reference path).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import parallel
 from ..core import LAYERS, Layer, Shape, SpecError
 from ..im2col import out_size, pad_images
 from ._validate import image_shape, int_pair, non_negative_int
@@ -59,6 +63,22 @@ class _Pool2D(Layer):
                 rows = slice(i, i + sh * (oh - 1) + 1, sh)
                 cols = slice(j, j + sw * (ow - 1) + 1, sw)
                 yield i * pw + j, (slice(None), slice(None), rows, cols)
+
+    @staticmethod
+    def _per_channels(fn, x: np.ndarray) -> None:
+        """fn(lo, hi) over channel ranges: one per core for a batch, else all at once."""
+        c = x.shape[1]
+        if parallel.enabled() and x.size >= parallel.MIN_ELEMENTWISE:
+            parallel.split(lambda _, lo, hi: fn(lo, hi), c)
+        else:
+            fn(0, c)
+
+    def _like_input(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """An empty output-shaped array in x's memory order (channel-major after a conv)."""
+        n, (c, oh, ow) = x.shape[0], self.output_shape
+        if x.transpose(1, 0, 2, 3).flags.c_contiguous and not x.flags.c_contiguous:
+            return np.empty((c, n, oh, ow), dtype).transpose(1, 0, 2, 3)
+        return np.empty((n, c, oh, ow), dtype)
 
     def _unpad(self, dxp: np.ndarray) -> np.ndarray:
         p = self.padding
@@ -111,32 +131,47 @@ class MaxPool2D(_Pool2D):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         xp = pad_images(x, self.padding, -np.inf)
         offsets = list(self._offsets(xp))
-        out = xp[offsets[0][1]].copy(order="K")
-        if not training:  # no winners to remember
-            for _, sl in offsets[1:]:
-                np.maximum(out, xp[sl], out=out)
-            return out
+        out = self._like_input(x, x.dtype)
         code = np.uint8 if len(offsets) <= 255 else np.int32
-        winner = np.zeros_like(out, code)
-        for k, sl in offsets[1:]:
-            view = xp[sl]
-            better = view > out  # strict: on ties the first maximum keeps the gradient
-            # Offsets come in increasing k, so the winner is the largest k that was better:
-            # a maximum, which is much cheaper than a masked assignment.
-            np.maximum(winner, better.view(np.uint8) * code(k), out=winner, casting="unsafe")
-            np.maximum(out, view, out=out)
-        self.winner = winner
-        self._remember_input(x)
+        winner = self._like_input(x, code) if training else None
+
+        def pool(lo: int, hi: int) -> None:
+            src, best = xp[:, lo:hi], out[:, lo:hi]
+            best[...] = src[offsets[0][1]]
+            if winner is None:  # inference: no winners to remember
+                for _, sl in offsets[1:]:
+                    np.maximum(best, src[sl], out=best)
+                return
+            won = winner[:, lo:hi]
+            won[...] = 0
+            for k, sl in offsets[1:]:
+                view = src[sl]
+                better = view > best  # strict: on ties the first maximum keeps the gradient
+                # Offsets come in increasing k, so the winner is the largest k that was
+                # better: a maximum, which is much cheaper than a masked assignment.
+                np.maximum(won, better.view(np.uint8) * code(k), out=won, casting="unsafe")
+                np.maximum(best, view, out=best)
+
+        self._per_channels(pool, x)
+        if training:
+            self.winner = winner
+            self._remember_input(x)
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = self._in_input_layout(grad)
         dxp = self._grad_buffer(grad)
-        for k, sl in self._offsets(dxp):
-            if self._overlapping:
-                dxp[sl] += grad * (self.winner == k)
-            else:
-                np.multiply(grad, self.winner == k, out=dxp[sl])
+        offsets = list(self._offsets(dxp))
+
+        def route(lo: int, hi: int) -> None:
+            g, won, dst = grad[:, lo:hi], self.winner[:, lo:hi], dxp[:, lo:hi]
+            for k, sl in offsets:
+                if self._overlapping:
+                    dst[sl] += g * (won == k)
+                else:
+                    np.multiply(g, won == k, out=dst[sl])
+
+        self._per_channels(route, grad)
         return self._unpad(dxp)
 
 
@@ -147,19 +182,32 @@ class AvgPool2D(_Pool2D):
             self._remember_input(x)
         xp = pad_images(x, self.padding)
         offsets = list(self._offsets(xp))
-        out = xp[offsets[0][1]].copy(order="K")
-        for _, sl in offsets[1:]:
-            out += xp[sl]
-        out *= out.dtype.type(1.0 / len(offsets))
+        out = self._like_input(x, x.dtype)
+        scale = out.dtype.type(1.0 / len(offsets))
+
+        def pool(lo: int, hi: int) -> None:
+            src, total = xp[:, lo:hi], out[:, lo:hi]
+            total[...] = src[offsets[0][1]]
+            for _, sl in offsets[1:]:
+                total += src[sl]
+            total *= scale
+
+        self._per_channels(pool, x)
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = self._in_input_layout(grad)
         dxp = self._grad_buffer(grad)
-        share = grad * grad.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
-        for _, sl in self._offsets(dxp):
-            if self._overlapping:
-                dxp[sl] += share
-            else:
-                dxp[sl] = share
+        offsets = list(self._offsets(dxp))
+        scale = grad.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
+
+        def spread(lo: int, hi: int) -> None:
+            share, dst = grad[:, lo:hi] * scale, dxp[:, lo:hi]
+            for _, sl in offsets:
+                if self._overlapping:
+                    dst[sl] += share
+                else:
+                    dst[sl] = share
+
+        self._per_channels(spread, grad)
         return self._unpad(dxp)

@@ -25,6 +25,7 @@ class RunCreate(BaseModel):
     init: str | dict[str, Any] | None = None
     weight_decay: float | None = Field(None, ge=0, le=10)
     lr_decay: float | None = Field(None, gt=0, le=1)  # lr multiplied by this after each epoch
+    lr_schedule: Literal["step", "linear"] | None = None
     batch_size: int | None = Field(None, ge=1, le=10_000)
     epochs: int | None = Field(None, ge=1)
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
