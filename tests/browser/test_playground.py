@@ -105,6 +105,7 @@ def test_shared_url_restores_the_configuration(page: Page) -> None:
     open_playground(page)
     page.get_by_test_id("preset-select").select_option(label="SimpleConvNet (ch. 7)")
     expect(page.get_by_test_id("layer-0")).to_have_attribute("data-type", "conv2d")
+    expect(page.get_by_test_id("lr-schedule")).to_have_value("linear")  # the preset's
     page.get_by_test_id("palette-dropout").click()
     page.get_by_test_id("layer-7-field-rate").fill("0.3")
     page.get_by_test_id("epochs").fill("4")
@@ -126,6 +127,7 @@ def test_shared_url_restores_the_configuration(page: Page) -> None:
     expect(other.get_by_test_id("lr-input")).to_have_value("0.005")
     expect(other.get_by_test_id("optimizer-select")).to_have_value("momentum")
     expect(other.get_by_test_id("seed")).to_have_value("7")
+    expect(other.get_by_test_id("lr-schedule")).to_have_value("linear")
     image_shape = json.dumps([1, 28, 28]).replace(" ", "")
     expect(other.get_by_test_id("input-shape")).to_have_value(image_shape)
     other.close()

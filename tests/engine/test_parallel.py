@@ -144,3 +144,28 @@ def test_dense_fast_path_agrees_with_reference(monkeypatch, batch, fan_in, units
             assert got is None
             continue
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_a_forked_child_starts_its_own_workers():
+    import os
+
+    parallel.split(lambda i, lo, hi: None, 4, parts=2)  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # the child: exits 0 only if its split finishes
+        try:
+            parallel.split(lambda i, lo, hi: None, 4, parts=2)
+        finally:
+            os._exit(0 if parallel._pool is not None else 1)
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # bounded: a child stuck on absent workers is killed
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's split never finished")
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -66,6 +66,16 @@ def workers() -> int:
     return max(1, blas.max_threads())
 
 
+def _forget_pool() -> None:
+    # A forked child has none of the parent's threads: it must start its own pool rather
+    # than queue parts on workers that do not exist there (and wait forever).
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
