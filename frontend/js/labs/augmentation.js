@@ -2,7 +2,7 @@
 import { h, frameBatcher, grayToCanvas } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { fmt, frame, jobControls, numberField, say } from "./common.js";
+import { fmt, frame, jobControls, numberField, say, both, sayInto } from "./common.js";
 
 export const lab = {
   id: "augmentation",
@@ -47,13 +47,13 @@ function mount(el) {
       curves.epoch.push(d.epoch);
       curves.plain.push(d.test_acc.plain); curves.augmented.push(d.test_acc.augmented);
       curves.trainPlain.push(d.train_acc.plain); curves.trainAug.push(d.train_acc.augmented);
-      info.textContent = `${pick("エポック", "epoch")} ${d.epoch}: ${pick("テスト", "test")} ` +
-        `${pick("そのまま", "plain")} ${fmt(d.test_acc.plain)} · ${pick("拡張", "augmented")} ${fmt(d.test_acc.augmented)}`;
+      sayInto(info, (p) => `${p("エポック", "epoch")} ${d.epoch}: ${p("テスト", "test")} ` +
+        `${p("そのまま", "plain")} ${fmt(d.test_acc.plain)} · ${p("拡張", "augmented")} ${fmt(d.test_acc.augmented)}`);
       redraw();
     },
     result(r) {
       draw();
-      ui.here(`${pick("テスト", "test")}: ${pick("そのまま", "plain")} ${fmt(r.final.plain)}, ${pick("拡張", "augmented")} ${fmt(r.final.augmented)}`);
+      ui.here(both((p) => `${p("テスト", "test")}: ${p("そのまま", "plain")} ${fmt(r.final.plain)}, ${p("拡張", "augmented")} ${fmt(r.final.augmented)}`));
     },
   });
   ui.controls.append(epochs.label, ctl.runBtn, ctl.stopBtn);

@@ -18,6 +18,21 @@ export function say(ja, en, tag = "span", attrs = {}) {
   return h(tag, { ...attrs, "data-ja": ja, "data-en": en }, pick(ja, en));
 }
 
+/** Text built from live numbers in both languages: fn(p) where p(ja, en) picks the words.
+ * Returns {ja, en} (what ui.here takes). */
+export function both(fn) {
+  return { ja: fn((ja) => ja), en: fn((ja, en) => en) };
+}
+
+/** Set el's text from fn (as in both) so that applyI18n relabels it when the language
+ * changes, like a say() element. */
+export function sayInto(el, fn) {
+  const { ja, en } = both(fn);
+  el.dataset.ja = ja;
+  el.dataset.en = en;
+  el.textContent = pick(ja, en);
+}
+
 // The frame every lab shares: title, chapter badge, explanation, the book's published result
 // next to ours, a controls row, a status line.
 export function frame(el, lab, explanation) {

@@ -3,7 +3,7 @@
 import { h, frameBatcher, grayToCanvas } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { fmt, frame, jobControls, checkbox } from "./common.js";
+import { fmt, frame, jobControls, checkbox, both, sayInto } from "./common.js";
 
 const SHOWN = 60; // images in the grid; the chart counts them all
 
@@ -53,14 +53,14 @@ function mount(el) {
         state.count += 1;
         if (grid.childElementCount < SHOWN) grid.append(tile(m));
       }
-      info.textContent = `${state.done} / ${state.total} · ${pick("誤認識", "misread")} ${state.count} · ` +
-        `${pick("認識精度", "accuracy")} ${fmt(state.accuracy, 4)}`;
+      sayInto(info, (p) => `${state.done} / ${state.total} · ${p("誤認識", "misread")} ${state.count} · ` +
+        `${p("認識精度", "accuracy")} ${fmt(state.accuracy, 4)}`);
       redraw();
     },
     result(r) {
       draw();
       const f16 = r.float16_accuracy === undefined ? "" : ` · float16 ${fmt(r.float16_accuracy, 4)}`;
-      ui.here(`${pick("認識精度", "accuracy")} ${fmt(r.accuracy * 100, 2)}% (${r.misclassified} / ${r.test_size} ${pick("枚を誤認識", "misread")})${f16}`);
+      ui.here(both((p) => `${p("認識精度", "accuracy")} ${fmt(r.accuracy * 100, 2)}% (${r.misclassified} / ${r.test_size} ${p("枚を誤認識", "misread")})${f16}`));
     },
   });
   ui.controls.append(half.label, ctl.runBtn, ctl.stopBtn);

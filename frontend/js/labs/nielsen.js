@@ -4,7 +4,7 @@ import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { api } from "../api.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, fmt, frame, jobControls, numberField, say, selectField, showError, showStatus } from "./common.js";
+import { button, fmt, frame, jobControls, numberField, say, selectField, showError, showStatus, sayInto } from "./common.js";
 
 export const lab = {
   id: "nielsen",
@@ -53,7 +53,7 @@ function mount(el, ctx) {
       if (d.target) fit = { x: d.x, target: d.target, fit: null };
       else if (fit) {
         fit.fit = d.fit;
-        fitInfo.textContent = `${pick("繰り返し", "iteration")} ${d.iteration} · loss ${fmt(d.loss, 5)}`;
+        sayInto(fitInfo, (p) => `${p("繰り返し", "iteration")} ${d.iteration} · loss ${fmt(d.loss, 5)}`);
         redraw();
       }
     },

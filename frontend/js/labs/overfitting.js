@@ -2,7 +2,7 @@
 import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, fmt, frame, jobControls, numberField, selectField } from "./common.js";
+import { button, fmt, frame, jobControls, numberField, selectField, both, sayInto } from "./common.js";
 
 export const lab = {
   id: "overfitting",
@@ -62,13 +62,13 @@ function mount(el, ctx) {
     },
     progress(d) {
       cur.epoch.push(d.epoch); cur.train.push(d.train_acc); cur.test.push(d.test_acc);
-      summary.textContent = `${pick("エポック", "epoch")} ${d.epoch}: train ${fmt(d.train_acc)} · ` +
-        `test ${fmt(d.test_acc)} · gap ${fmt(d.train_acc - d.test_acc)}`;
+      sayInto(summary, (p) => `${p("エポック", "epoch")} ${d.epoch}: train ${fmt(d.train_acc)} · ` +
+        `test ${fmt(d.test_acc)} · gap ${fmt(d.train_acc - d.test_acc)}`);
       redraw();
     },
     result(r) {
       draw();
-      ui.here(`${cur.label}: ${pick("訓練", "train")} ${fmt(r.final.train)} / ${pick("テスト", "test")} ${fmt(r.final.test)}`);
+      ui.here(both((p) => `${cur.label}: ${p("訓練", "train")} ${fmt(r.final.train)} / ${p("テスト", "test")} ${fmt(r.final.test)}`));
     },
   });
   const preset = (lam, drop, n) => () => {

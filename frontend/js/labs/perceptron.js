@@ -3,7 +3,7 @@ import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { api } from "../api.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, fmt, frame, jobControls, numberField, say, selectField, showError } from "./common.js";
+import { button, fmt, frame, jobControls, numberField, say, selectField, showError, sayInto } from "./common.js";
 
 export const lab = {
   id: "perceptron",
@@ -70,8 +70,8 @@ function mount(el, ctx) {
       if (d.points) toy = { ...d, z: null };
       else if (toy) {
         toy.z = d.z;
-        toyInfo.textContent = `${pick("エポック", "epoch")} ${d.epoch} · loss ${fmt(d.loss)} · ` +
-          `${pick("認識精度", "accuracy")} ${fmt(d.accuracy)}`;
+        sayInto(toyInfo, (p) => `${p("エポック", "epoch")} ${d.epoch} · loss ${fmt(d.loss)} · ` +
+          `${p("認識精度", "accuracy")} ${fmt(d.accuracy)}`);
         redraw();
       }
     },
