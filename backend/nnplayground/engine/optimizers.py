@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import parallel
 from .core import Parameter
 from .registry import Registry
 
@@ -242,13 +243,32 @@ class Adam(Optimizer):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def init_state(self, param: Parameter) -> State:
-        return {"t": 0, "m": np.zeros_like(param.value), "v": np.zeros_like(param.value)}
+        return {"t": 0, "m": np.zeros_like(param.value), "v": np.zeros_like(param.value),
+                "scratch": np.empty_like(param.value)}
 
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         state["t"] += 1
         t = state["t"]
-        m, v = state["m"], state["v"]
-        m += (1.0 - self.beta1) * (grad - m)
-        v += (1.0 - self.beta2) * (grad * grad - v)
         lr_t = self.lr * math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
-        param.value -= _scaled_ratio(lr_t, m, v, self.eps)
+        keep1, keep2, eps = 1.0 - self.beta1, 1.0 - self.beta2, self.eps
+
+        def rule(g: np.ndarray, m: np.ndarray, v: np.ndarray, w: np.ndarray,
+                 tmp: np.ndarray) -> None:
+            # The formulas above, in place through one scratch array: no temporaries (a
+            # SimpleConvNet step made five 1.7 MB ones here), and on a big weight one part
+            # per core (parallel.elementwise).
+            np.subtract(g, m, out=tmp)
+            tmp *= keep1
+            m += tmp
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= keep2
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            w -= tmp
+
+        parallel.elementwise(rule, np.ascontiguousarray(grad), state["m"], state["v"],
+                             param.value, state["scratch"], parts=parallel.enabled())
