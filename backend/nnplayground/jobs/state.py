@@ -140,6 +140,7 @@ class TrainState(LiveJob):
     snapshot: Snapshot = field(default_factory=Snapshot)
     last_evaluation: dict[str, Any] | None = None
     _flushed: float = field(default_factory=time.monotonic)
+    _stepped: bool = False  # whether the store has seen a step of this run yet
 
     def record(self, type_: str, data: Any, store: JobStore) -> Any:
         if type_ == "step":
@@ -147,8 +148,12 @@ class TrainState(LiveJob):
             self.progress.update({k: data[k] for k in ("step", "epoch", "steps_per_sec",
                                                        "eta_seconds", "total_steps")
                                   if k in data})
-            if time.monotonic() - self._flushed >= STEP_FLUSH_SECONDS:
+            # The first step is stored at once: a page that reconnects to another server
+            # (the first one died) starts from the store, and must not see less than it saw.
+            # With a fast engine the first step came within the first STEP_FLUSH_SECONDS.
+            if not self._stepped or time.monotonic() - self._flushed >= STEP_FLUSH_SECONDS:
                 self.flush(store)
+                self._stepped = True
         elif type_ == "progress":  # the run's totals, at its start
             self.progress = dict(data)
             return None

@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, compute, fmt, frame, numberField, say } from "./common.js";
+import { button, compute, fmt, frame, numberField, say, both, sayInto } from "./common.js";
 
 export const lab = {
   id: "activations",
@@ -57,24 +57,24 @@ function mount(el) {
   }
 
   async function runInference() {
-    infer.textContent = pick("推論中…", "Running…");
+    sayInto(infer, (pick) => pick("推論中…", "Running…"));
     const r = await compute(ui, "/mnist-inference", {});
     if (!r) { infer.textContent = ""; return; }
     inf = r;
     describe();
-    ui.here(`${pick("認識精度", "accuracy")} ${fmt(r.accuracy, 4)} (${r.test_size})`);
+    ui.here(both((pick) => `${pick("認識精度", "accuracy")} ${fmt(r.accuracy, 4)} (${r.test_size})`));
   }
 
   function describe() {
     if (!inf) return;
     const speedup = inf.ms_per_image.one_by_one / inf.ms_per_image.batch;
-    infer.textContent = [
+    sayInto(infer, (pick) => [
       `${pick("認識精度", "accuracy")} ${fmt(inf.accuracy, 4)} (${pick("本", "book")} ${fmt(inf.book_accuracy, 4)})`,
       `${pick("1枚ずつ", "one by one")}: ${fmt(inf.ms_per_image.one_by_one, 3)} ms/${pick("枚", "image")} · ` +
         `${pick("バッチ", "batch")} ${inf.batch_size}: ${fmt(inf.ms_per_image.batch, 4)} ms/${pick("枚", "image")} ` +
         `(${fmt(speedup, 1)}×)`,
       `float16: ${fmt(inf.float16_accuracy, 4)} · float32: ${fmt(inf.accuracy, 4)}`,
-    ].join("\n");
+    ].join("\n"));
   }
 
   function draw() {

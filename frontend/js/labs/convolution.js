@@ -3,7 +3,7 @@
 import { h, grayToCanvas } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, compute, fmt, frame, jobControls, numberField, say } from "./common.js";
+import { button, compute, fmt, frame, jobControls, numberField, say, both, sayInto } from "./common.js";
 
 export const lab = {
   id: "convolution",
@@ -58,15 +58,15 @@ function mount(el) {
       if (d.iteration === 0) tiles(before, d.filters, 4);
       else {
         tiles(after, d.filters, 4);
-        trainInfo.textContent = `${pick("繰り返し", "iteration")} ${d.iteration} / ${d.iterations} · loss ${fmt(d.loss, 3)}`;
+        sayInto(trainInfo, (pick) => `${pick("繰り返し", "iteration")} ${d.iteration} / ${d.iterations} · loss ${fmt(d.loss, 3)}`);
       }
     },
     result(res) {
       tiles(before, res.before, 4);
       tiles(after, res.after, 4);
       tiles(maps, res.digit.maps, 2);
-      trainInfo.textContent = `${pick("テストの認識精度", "test accuracy")} ${fmt(res.test_accuracy, 3)} ` +
-        `(${res.test_size} ${pick("枚", "images")}) · ${pick("数字", "digit")} ${res.digit.label}`;
+      sayInto(trainInfo, (pick) => `${pick("テストの認識精度", "test accuracy")} ${fmt(res.test_accuracy, 3)} ` +
+        `(${res.test_size} ${pick("枚", "images")}) · ${pick("数字", "digit")} ${res.digit.label}`);
     },
   });
   ui.body.append(say("(a) im2col とプーリング", "(a) im2col and pooling", "h3"),
@@ -108,10 +108,10 @@ function mount(el) {
       shapes: [{ type: "rect", x0: k - 0.5, x1: k + 0.5, y0: -0.5, y1: r.columns.length - 0.5,
         line: { color: "#d93025", width: 3 } }],
     });
-    poolInfo.textContent = (r.pooling ? `Max pooling ${r.pooling.size}×${r.pooling.size}, stride ${r.pooling.stride}: ` +
+    sayInto(poolInfo, (pick) => (r.pooling ? `Max pooling ${r.pooling.size}×${r.pooling.size}, stride ${r.pooling.stride}: ` +
       JSON.stringify(r.pooling.output) : "") + `\n${pick("本の形（行 = パッチ）", "the book's layout (row = patch)")}: ` +
-      `${pick("行", "row")} ${k} = ${JSON.stringify(r.book_rows[k])}`;
-    ui.here(pick(`パッチ ${k} → 列 ${k} = ${JSON.stringify(r.book_rows[k])}`, `patch ${k} → column ${k} = ${JSON.stringify(r.book_rows[k])}`));
+      `${pick("行", "row")} ${k} = ${JSON.stringify(r.book_rows[k])}`);
+    ui.here(both((pick) => pick(`パッチ ${k} → 列 ${k} = ${JSON.stringify(r.book_rows[k])}`, `patch ${k} → column ${k} = ${JSON.stringify(r.book_rows[k])}`)));
   }
 
   load();

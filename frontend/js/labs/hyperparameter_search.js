@@ -2,7 +2,7 @@
 import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, fmt, frame, jobControls, numberField } from "./common.js";
+import { button, fmt, frame, jobControls, numberField, both } from "./common.js";
 
 export const lab = {
   id: "hyperparameter_search",
@@ -55,7 +55,7 @@ function mount(el, ctx) {
     result() {
       draw();
       const top = [...results].sort((a, b) => b.val_acc - a.val_acc)[0];
-      if (top) ui.here(`${pick("最高", "best")} val acc ${fmt(top.val_acc)} (lr ${top.lr.toExponential(1)}, weight decay ${top.weight_decay.toExponential(1)})`);
+      if (top) ui.here(both((pick) => `${pick("最高", "best")} val acc ${fmt(top.val_acc)} (lr ${top.lr.toExponential(1)}, weight decay ${top.weight_decay.toExponential(1)})`));
     },
   });
   ui.controls.append(trials.label, epochs.label, lrLo.label, lrHi.label, wdLo.label, wdHi.label,

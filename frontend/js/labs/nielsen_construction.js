@@ -3,7 +3,7 @@
 import { h, debounce } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { compute, fmt, frame, say, selectField } from "./common.js";
+import { compute, fmt, frame, say, selectField, both, sayInto } from "./common.js";
 
 export const lab = {
   id: "nielsen_construction",
@@ -65,9 +65,9 @@ function mount(el) {
     data.push({ type: "scatter", mode: "lines", x: r.x, y: r.output, name: pick("ネットワークの出力", "network output"),
       line: { color: "#d93025", width: 2 } });
     drawPlot(plotEl, data, { height: 380, xaxis: { title: { text: "x" } }, yaxis: { title: { text: "f(x)" } } });
-    info.textContent = `N = ${r.heights.length} · ${2 * r.heights.length} ${pick("個の隠れニューロン", "hidden neurons")} · w = ${r.weight} · ` +
-      `${pick("平均絶対誤差", "mean absolute error")} ${fmt(r.mean_abs_error, 4)}`;
-    ui.here(`N = ${r.heights.length}: ${pick("平均絶対誤差", "mean absolute error")} ${fmt(r.mean_abs_error, 4)}`);
+    sayInto(info, (pick) => `N = ${r.heights.length} · ${2 * r.heights.length} ${pick("個の隠れニューロン", "hidden neurons")} · w = ${r.weight} · ` +
+      `${pick("平均絶対誤差", "mean absolute error")} ${fmt(r.mean_abs_error, 4)}`);
+    ui.here(both((pick) => `N = ${r.heights.length}: ${pick("平均絶対誤差", "mean absolute error")} ${fmt(r.mean_abs_error, 4)}`));
   }
 
   load();

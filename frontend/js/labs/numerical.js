@@ -2,7 +2,7 @@
 import { h } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, compute, fmt, frame, jobControls, numberField, say } from "./common.js";
+import { button, compute, fmt, frame, jobControls, numberField, say, sayInto } from "./common.js";
 
 export const lab = {
   id: "numerical",
@@ -59,9 +59,9 @@ function mount(el) {
     progress(d) { train[d.method].push(d); drawTrain(); },
     result(r) {
       drawTrain();
-      trainInfo.textContent = `${pick("1ステップ", "one step")}: ${pick("数値微分", "numerical")} ${fmt(r.seconds_per_step.numerical, 2)} s · ` +
+      sayInto(trainInfo, (pick) => `${pick("1ステップ", "one step")}: ${pick("数値微分", "numerical")} ${fmt(r.seconds_per_step.numerical, 2)} s · ` +
         `${pick("誤差逆伝播法", "backprop")} ${fmt(1000 * r.seconds_per_step.backprop, 2)} ms · ${fmt(r.ratio, 0)}× ` +
-        `(${r.parameters} ${pick("個のパラメータ", "parameters")}, ${pick("バッチ", "batch")} ${r.batch_size})`;
+        `(${r.parameters} ${pick("個のパラメータ", "parameters")}, ${pick("バッチ", "batch")} ${r.batch_size})`);
     },
   });
   ui.controls.append(x.label, button("微分", "Differentiate", () => loadDiff(), "num-diff"));
@@ -86,13 +86,13 @@ function mount(el) {
 
   function drawDiff() {
     if (!diff) return;
-    info.textContent = [
+    sayInto(info, (pick) => [
       `f'(${diff.x}) = ${diff.exact} · ${pick("中心差分", "central")} (h = 1e-4): ${diff.central} · ` +
         `${pick("前方差分", "forward")}: ${diff.forward}`,
       `${pick("数値微分", "numerical_diff")} f'(5) = ${diff.at_5} · f'(10) = ${diff.at_10}`,
       `h = 1e-50: float32 → ${diff.trap.float32_h} · x + h == x: ${diff.trap.x_plus_h_equals_x} · ` +
         `${pick("微分", "derivative")} = ${diff.trap.derivative}`,
-    ].join("\n");
+    ].join("\n"));
     // Errors of exactly 0 cannot sit on a log axis: they are drawn at 1e-17, below every real one.
     drawPlot(errEl, Object.entries(SERIES).map(([key, [ja, en, color, dash]]) => ({
       type: "scatter", mode: "lines+markers", x: diff.h, y: diff.errors[key].map((e) => Math.max(e, 1e-17)),
@@ -126,8 +126,8 @@ function mount(el) {
       line: { color: PATH_COLORS[i % PATH_COLORS.length] } }));
     drawPlot(fieldEl, data, { height: 460, xaxis: { title: { text: "x0" }, range: [-3.5, 3.5] },
       yaxis: { title: { text: "x1" }, range: [-4.5, 4.5], scaleanchor: "x" } });
-    finals.textContent = desc.paths.map((p) => `η = ${p.lr}: ${pick("最後の点", "final point")} ` +
-      `(${p.final.map((v) => v.toExponential(3)).join(", ")})${p.diverged ? pick(" — 発散（図の外）", " — diverged (off the chart)") : ""}`).join("\n");
+    sayInto(finals, (pick) => desc.paths.map((p) => `η = ${p.lr}: ${pick("最後の点", "final point")} ` +
+      `(${p.final.map((v) => v.toExponential(3)).join(", ")})${p.diverged ? pick(" — 発散（図の外）", " — diverged (off the chart)") : ""}`).join("\n"));
     drawDiff();
   }
 

@@ -4,7 +4,7 @@ import { h } from "../dom.js";
 import { pick } from "../i18n.js";
 import { api } from "../api.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { COLORS, button, checkbox, frame, numberField, say, selectField, showError, showStatus } from "./common.js";
+import { COLORS, button, checkbox, frame, numberField, say, selectField, showError, showStatus, sayInto } from "./common.js";
 
 const RACERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
 const BOOK_FOUR = ["sgd", "momentum", "adagrad", "adam"];
@@ -165,7 +165,7 @@ function mount(el, ctx) {
     if (!result) return;
     if (step >= result.steps) step = 0;
     play.dataset.ja = "一時停止"; play.dataset.en = "Pause";
-    play.textContent = pick("一時停止", "Pause");
+    sayInto(play, (pick) => pick("一時停止", "Pause"));
     timer = setInterval(() => {
       step += 1;
       slider.value = step;
@@ -177,7 +177,7 @@ function mount(el, ctx) {
     if (timer) clearInterval(timer);
     timer = null;
     play.dataset.ja = "再生"; play.dataset.en = "Play";
-    play.textContent = pick("再生", "Play");
+    sayInto(play, (pick) => pick("再生", "Play"));
   }
 
   api.lab("").then((cat) => { surfaces = cat.surfaces; applyDefaults(true); })

@@ -2,7 +2,7 @@
 import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { COLORS, button, frame, jobControls, numberField, say } from "./common.js";
+import { COLORS, button, frame, jobControls, numberField, say, both } from "./common.js";
 
 const BOOK = { sgd: 0.01, momentum: 0.01, adagrad: 0.01, adam: 0.001 };
 const NAMES = { sgd: "SGD", momentum: "Momentum", adagrad: "AdaGrad", adam: "Adam" };
@@ -53,7 +53,7 @@ function mount(el, ctx) {
       draw();
       // A diverged optimizer's loss is NaN or infinite: say so instead of letting it vanish.
       const gone = Object.entries(r.final_loss).filter(([, v]) => !Number.isFinite(v)).map(([n]) => NAMES[n] || n);
-      ui.here(Object.entries(r.final_loss).map(([n, v]) => `${NAMES[n] || n} ${Number.isFinite(v) ? v.toFixed(3) : pick("発散", "diverged")}`).join(", "));
+      ui.here(both((pick) => Object.entries(r.final_loss).map(([n, v]) => `${NAMES[n] || n} ${Number.isFinite(v) ? v.toFixed(3) : pick("発散", "diverged")}`).join(", ")));
       if (gone.length) ui.status.append(" ", say(`発散: ${gone.join(", ")}（グラフに描けません）`, `diverged: ${gone.join(", ")} (cannot be drawn)`));
     },
   });

@@ -2,7 +2,7 @@
 import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { fmt, frame, jobControls, numberField } from "./common.js";
+import { fmt, frame, jobControls, numberField, both, sayInto } from "./common.js";
 
 export const lab = {
   id: "schedules",
@@ -53,9 +53,9 @@ function mount(el) {
     },
     result(r) {
       draw();
-      info.textContent = Object.entries(r.test_accuracy).map(([n, a]) => `${pick(...NAMES[n])}: ${fmt(a, 3)}`)
-        .join(" · ") + ` (${pick("テストの認識精度", "test accuracy")}, ${r.test_size})`;
-      ui.here(Object.entries(r.test_accuracy).map(([n, a]) => `${pick(...NAMES[n])} ${fmt(a, 3)}`).join(", "));
+      sayInto(info, (pick) => Object.entries(r.test_accuracy).map(([n, a]) => `${pick(...NAMES[n])}: ${fmt(a, 3)}`)
+        .join(" · ") + ` (${pick("テストの認識精度", "test accuracy")}, ${r.test_size})`);
+      ui.here(both((pick) => Object.entries(r.test_accuracy).map(([n, a]) => `${pick(...NAMES[n])} ${fmt(a, 3)}`).join(", ")));
     },
   });
   ui.controls.append(iters.label, lr.label, ctl.runBtn, ctl.stopBtn);
