@@ -83,32 +83,29 @@ class Dense(Layer):
         x = np.asarray(x, self.dtype)
         if training:
             self.x = x
+        y = self._product(x, training)
+        if self.b is not None:
+            y += self.b.value
+        return y
+
+    def _product(self, x: np.ndarray, training: bool) -> np.ndarray:
+        """x @ W: split over the cores (fast path, a batch), on one held thread (fast path,
+        training below SMALL_GEMM), or under the reference path's thread policy."""
         if parallel.enabled() and self._split(len(x)):
             y = np.empty((len(x), self.units), self.dtype)
-
-            def rows(_: int, lo: int, hi: int) -> None:
-                np.matmul(x[lo:hi], self.W.value, out=y[lo:hi])
-
-            parallel.split(rows, len(x))
-            if self.b is not None:
-                y += self.b.value
+            parallel.split(lambda _, lo, hi: np.matmul(x[lo:hi], self.W.value, out=y[lo:hi]),
+                           len(x))
             return y
         if parallel.enabled() and training:
             blas.hold_one_thread()
-            y = x @ self.W.value
-            if self.b is not None:
-                y += self.b.value
-            return y
+            return x @ self.W.value
         threads = (
             self.forward_threads.run()
             if training
             else blas.one_thread_if_small(len(x) * self.W.size)
         )
         with threads:
-            y = x @ self.W.value
-        if self.b is not None:
-            y += self.b.value
-        return y
+            return x @ self.W.value
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         if parallel.enabled():
