@@ -99,3 +99,37 @@ def test_inference_does_not_disturb_training_state(small_chunks):
         conv.forward(x, True)
         want = conv.backward(grad)
     np.testing.assert_allclose(dx, want, rtol=1e-5, atol=1e-6)
+
+
+def test_small_inference_batches_reuse_scratch_and_stay_correct_across_threads():
+    """Single images reuse the layer's probe scratch (no fresh columns per call); callers on
+    other threads at the same moment get fresh arrays, never each other's columns."""
+    import threading
+
+    rng = np.random.default_rng(3)
+    # Big enough that the threads' copies and GEMMs overlap (without the lock, shared
+    # columns failed this 4 times in 4)
+    (conv,) = build([Conv2D(16, 3, padding=1)], (16, 24, 24), dtype=np.float32)
+    images = [rng.standard_normal((1, 16, 24, 24)).astype(np.float32) for _ in range(8)]
+    with parallel.only_paths("reference"):
+        want = [conv.forward(im, False).copy() for im in images]
+    with parallel.only_paths("fast"):
+        conv.forward(images[0], False)
+        assert conv.probe_scratch.parts[0][0]._arrays, "a single image took fresh arrays"
+        wrong: list[tuple[int, int]] = []
+        done: list[int] = []
+
+        def predict(t: int) -> None:
+            for _ in range(30):
+                for i, im in enumerate(images):
+                    if not np.allclose(conv.forward(im, False), want[i], rtol=1e-5, atol=1e-5):
+                        wrong.append((t, i))
+            done.append(t)
+
+        threads = [threading.Thread(target=predict, args=(t,)) for t in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=60)
+    assert sorted(done) == [0, 1, 2, 3]
+    assert not wrong, f"{len(wrong)} of {4 * 30 * len(images)} predictions were wrong"

@@ -13,6 +13,7 @@ win).  The math is unchanged by it.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,10 @@ class Conv2D(Layer):
         self.forward_ws, self.backward_ws = Workspace(), Workspace()
         self.forward_threads, self.backward_threads = blas.ThreadChoice(), blas.ThreadChoice()
         self.scratch = conv_fast.Scratch()
+        # Small inference batches (the draw pad's single image) reuse their own scratch
+        # rather than allocating ~0.5 MB of columns per call; a second caller at the same
+        # moment (another thread predicting with this model) just gets fresh arrays.
+        self.probe_scratch, self.probe_lock = conv_fast.Scratch(), threading.Lock()
         self.fast_input: np.ndarray | None = None  # set when forward took the fast path
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -104,9 +109,16 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         f, oh, ow = self.output_shape
         if parallel.enabled():
-            y = conv_fast.forward(self, x, self.scratch if training else None)
             if training:
+                y = conv_fast.forward(self, x, self.scratch)
                 self.fast_input, self.cols, self.x_shape = x, None, x.shape
+            elif conv_fast.one_chunk(self, x) and self.probe_lock.acquire(blocking=False):
+                try:
+                    y = conv_fast.forward(self, x, self.probe_scratch)
+                finally:
+                    self.probe_lock.release()
+            else:
+                y = conv_fast.forward(self, x, None)
             return y.reshape(f, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
         # Training reuses one column buffer per layer; inference (possibly on a huge batch)
         # gets a temporary one.

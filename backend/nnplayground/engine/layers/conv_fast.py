@@ -43,6 +43,12 @@ def chunk_images(rows: int, pixels: int, itemsize: int) -> int:
     return max(1, CHUNK_BYTES // max(1, rows * pixels * itemsize))
 
 
+def one_chunk(layer: Conv2D, x: np.ndarray) -> bool:
+    """Whether x's columns fit in one chunk (so scratch for them stays small)."""
+    _, oh, ow = layer.output_shape
+    return x.shape[0] <= chunk_images(layer.W.size // layer.filters, oh * ow, x.dtype.itemsize)
+
+
 class Scratch:
     """One pair of workspaces per worker: forward columns, gradient columns."""
 
@@ -149,12 +155,14 @@ def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch | None) -> np.ndarray
         ws = scratch.part(i)[0] if scratch is not None else Workspace()
         for s, e in _chunks(lo, hi, size):
             # A short last chunk gets its own arrays: reshaping the reused ones would thrash.
-            chunk_ws = ws if e - s == size else None
+            chunk_ws = ws if e - s == size or s == lo else None
             cols, width = _columns(layer, x[s:e], chunk_ws)
-            _product(w2, cols, width, oh, ow, y[:, s * pixels : e * pixels], chunk_ws)
+            out = y[:, s * pixels : e * pixels]
+            _product(w2, cols, width, oh, ow, out, chunk_ws)
+            out += bias  # while the chunk is in cache, on its own core
 
+    bias = layer.b.value[:, None]
     parallel.split(part, n, parts=_parts(layer, n))
-    y += layer.b.value[:, None]
     return y
 
 
@@ -174,17 +182,19 @@ def backward(
     dx = np.empty((c, n * h * w), x.dtype) if input_grad else None  # channel-major
     size = chunk_images(w2.shape[1], pixels, x.dtype.itemsize)
 
-    def part(i: int, lo: int, hi: int) -> np.ndarray:
+    def part(i: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         ws_x, ws_g = scratch.part(i)
         dw_t = np.zeros((w2.shape[1], f), x.dtype)
+        db = np.zeros(f, x.dtype)
         term = ws_g.get("dw", dw_t.shape, x.dtype)
         for s, e in _chunks(lo, hi, size):
-            whole = e - s == size
+            whole = e - s == size or s == lo  # a short last chunk: see forward
             g_part = g[:, s * pixels : e * pixels]
             cols, width = _columns(layer, x[s:e], ws_x if whole else None)
             g_grid = _on_strip(g_part, e - s, oh, ow, width, ws_g if whole else None)
             np.matmul(cols, g_grid.T, out=term)  # this orientation: see conv.py
             dw_t += term
+            db += g_part.sum(axis=1)
             if dx is None:
                 continue
             rows = dx[:, s * h * w : e * h * w]
@@ -196,9 +206,9 @@ def backward(
                 part_dx = col2im(w2.T @ g_part, (e - s, c, h, w), kh, kw, layer.stride,
                                  layer.padding)
                 rows[...] = part_dx.transpose(1, 0, 2, 3).reshape(c, -1)
-        return dw_t
+        return dw_t, db
 
     partial = parallel.split(part, n, parts=_parts(layer, n))
-    layer.W.grad.reshape(f, -1)[...] = sum(partial[1:], partial[0]).T
-    np.sum(g, axis=1, out=layer.b.grad)
+    layer.W.grad.reshape(f, -1)[...] = sum((p[0] for p in partial[1:]), partial[0][0]).T
+    layer.b.grad[...] = sum((p[1] for p in partial[1:]), partial[0][1])
     return None if dx is None else dx.reshape(c, n, h, w).transpose(1, 0, 2, 3)
