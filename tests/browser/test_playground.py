@@ -142,6 +142,47 @@ def test_no_horizontal_scroll_at_1024(page: Page) -> None:
     screenshot(page, "layout-1024")
 
 
+# Every layer card's head and chart title, laid out: buttons outside their card, head items
+# drawn over each other, or a title cut short (its text wider than its box).
+LAYOUT_FAULTS = """() => {
+  const faults = [];
+  const overlap = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 0.5 &&
+    b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  for (const card of document.querySelectorAll("[data-testid=layer-list] > li")) {
+    const box = card.getBoundingClientRect();
+    const name = card.dataset.testid + " " + card.dataset.type;
+    for (const b of card.querySelectorAll(".lc-actions button")) {
+      const r = b.getBoundingClientRect();
+      if (r.left < box.left || r.right > box.right) faults.push(name + ": a button sticks out");
+    }
+    const head = card.querySelector(".lc-head");
+    const items = [...head.children].map((e) => e.getBoundingClientRect());
+    items.forEach((a, i) => items.slice(i + 1).forEach((b) => {
+      if (overlap(a, b)) faults.push(name + ": head items overlap");
+    }));
+  }
+  for (const title of document.querySelectorAll(".chart-head h3")) {
+    if (title.offsetParent && title.scrollWidth > title.clientWidth + 1)
+      faults.push("title cut: " + title.textContent);
+  }
+  return faults;
+}"""
+
+
+def test_cards_and_chart_titles_fit_on_a_tablet_in_both_languages(page: Page) -> None:
+    """At 820 px a card's head once pushed its remove button out of the card, and the loss
+    card cut its title to "Loss per step (損失…"."""
+    page.set_viewport_size({"width": 820, "height": 1180})
+    open_playground(page)
+    for lang in ("en", "ja"):
+        page.get_by_test_id(f"lang-{lang}").click()
+        for preset in ("simple_conv_net", "deep_conv_net"):
+            page.get_by_test_id("preset-select").select_option(f"preset:{preset}")
+            expect(page.get_by_test_id("layer-0-shape")).to_have_text(re.compile(r"\(\d"))
+            assert page.evaluate(LAYOUT_FAULTS) == [], (lang, preset)
+    screenshot(page, "layout-tablet-ja")
+
+
 def test_labs_tab_lists_labs_or_says_there_are_none(page: Page) -> None:
     open_playground(page)
     page.get_by_test_id("tab-labs").click()

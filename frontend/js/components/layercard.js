@@ -70,7 +70,7 @@ export function layerCard(layer, index, handlers) {
     h("span", { class: "lc-index" }, String(index)) /* 0-based like the server's "layer 3" messages */,
     h("span", { class: "lc-type", i18n: has(typeKey) ? typeKey : null }, has(typeKey) ? t(typeKey) : layer.type),
     has(`help.${typeKey}`) ? helpButton(`help.${typeKey}`, `layer-${index}-help`) : null,
-    shape, params,
+    h("span", { class: "lc-meta" }, shape, params),
     h("span", { class: "lc-actions" },
       btn("builder.move_up", "↑", `layer-${index}-up`, () => handlers.move(-1)),
       btn("builder.move_down", "↓", `layer-${index}-down`, () => handlers.move(1)),
