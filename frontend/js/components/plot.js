@@ -17,6 +17,21 @@ export function baseLayout(extra = {}) {
 
 export const PALETTE = ["#1a73e8", "#e8710a", "#188038", "#a142f4", "#d93025", "#12b5cb", "#f9ab00"];
 
+// A chart with a title and a legend above its plot keeps the title at the top of the figure
+// and gives the legend its own band below it: at Plotly's default place the two were drawn
+// over each other (the optimizer race at 820 px).  Heatmaps and contours have no legend entry.
+const TITLED_TOP = 64;
+const NO_LEGEND = new Set(["heatmap", "contour", "histogram2d", "image"]);
+
+function titleAboveLegend(data, layout) {
+  const legend = layout.showlegend !== false
+    && data.some((trace) => trace.showlegend !== false && !NO_LEGEND.has(trace.type));
+  if (!layout.title || !legend) return layout;
+  const margin = { l: 48, r: 12, b: 40, ...layout.margin };
+  margin.t = Math.max(margin.t ?? 0, TITLED_TOP);
+  return { ...layout, margin, title: { yref: "container", y: 0.99, yanchor: "top", ...layout.title } };
+}
+
 let revision = 0;
 /**
  * Draw or update a chart with the shared look. Views that grow their arrays in place need a
@@ -25,7 +40,8 @@ let revision = 0;
 export function drawPlot(el, data, layout = {}, config = {}) {
   const P = window.Plotly;
   if (!P) throw new Error("Plotly is not loaded");
-  return P.react(el, data, baseLayout({ ...layout, datarevision: ++revision }), { ...PLOT_CONFIG, ...config });
+  const full = titleAboveLegend(data, layout);
+  return P.react(el, data, baseLayout({ ...full, datarevision: ++revision }), { ...PLOT_CONFIG, ...config });
 }
 
 export function purgePlots(...els) {

@@ -95,8 +95,8 @@ function mount(el) {
     drawPlot(imgEl, [{ type: "heatmap", z: r.image, text, texttemplate: "%{text}", colorscale: "Blues",
       showscale: false, hoverinfo: "skip" }], {
       height: 300, width: 320, title: { text: pick("入力画像（パッチを強調）", "Input (patch highlighted)") },
-      xaxis: { range: [-0.5 - r.pad, n - 0.5 + r.pad], dtick: 1 },
-      yaxis: { autorange: "reversed", dtick: 1, scaleanchor: "x" },
+      xaxis: { range: [-0.5 - r.pad, n - 0.5 + r.pad], dtick: 1, zeroline: false },
+      yaxis: { autorange: "reversed", dtick: 1, scaleanchor: "x", zeroline: false },
       shapes: [{ type: "rect", x0: p.top_left[1] - 0.5, x1: p.top_left[1] + r.filter_size - 0.5,
         y0: p.top_left[0] - 0.5, y1: p.top_left[0] + r.filter_size - 0.5, line: { color: "#d93025", width: 3 } }],
     });

@@ -133,7 +133,7 @@ function mount(el, ctx) {
       marker: { symbol: "cross", size: 10, color: "#000" }, showlegend: false });
     stepLabel.textContent = String(step);
     drawPlot(plotEl, data, {
-      title: { text: result.formula }, xaxis: { range: result.x_range, title: { text: "x" } },
+      title: { text: result.formula.replace(/\^2/g, "²") }, xaxis: { range: result.x_range, title: { text: "x" } },
       yaxis: { range: result.y_range, title: { text: "y" } }, height: 460, uirevision: result.surface,
     });
     drawTable();
