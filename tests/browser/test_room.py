@@ -15,6 +15,16 @@ from tests.server.conftest import LONG_RUN
 
 HOST = "127.0.0.2"
 CLASS, TEACHER = "room-class-4d2e", "room-teacher-8c1f"
+TABLET_FAULTS = """() => {
+  const faults = [];
+  for (const b of document.querySelectorAll(".app-header button")) {
+    if (b.getBoundingClientRect().height > 44) faults.push("header button wraps: " + b.textContent);
+  }
+  for (const box of document.querySelectorAll(".room-scroll")) {
+    if (box.scrollWidth > box.clientWidth + 1) faults.push("table wider than its card");
+  }
+  return faults;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +107,13 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
         page.get_by_test_id("lang-en").click()
         page.get_by_text("Prediction:").wait_for()  # made with t(): redrawn on the switch
         screenshot(page, "room-teacher-en")
+        # On a tablet, signed in: the header's buttons keep their words on one line (日本語
+        # once stood in a column) and the table fits its card, its last button included.
+        page.set_viewport_size({"width": 820, "height": 1180})
+        for lang in ("en", "ja"):
+            page.get_by_test_id(f"lang-{lang}").click()
+            assert page.evaluate(TABLET_FAULTS) == [], lang
+        screenshot(page, "room-teacher-tablet-ja")
         # The learner's view: the second run waits, and says why (the others' runs are
         # stopped first: three training threads on two cores slow every page load).
         for n in ("aiko", "chie"):

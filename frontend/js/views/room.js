@@ -57,7 +57,8 @@ export async function renderRoom(root, runId = null) {
         h("h2", { i18n: "room.projector" }, t("room.projector")),
         h("p", { class: "hint", i18n: "room.projector.hint" }, t("room.projector.hint")), plot, pads),
       h("section", { class: "panel room" }, h("h2", { i18n: "room.title" }, t("room.title")),
-        h("table", { class: "room-table", testid: "room-table" }, head(true), s.table)),
+        h("div", { class: "room-scroll" },
+          h("table", { class: "room-table", testid: "room-table" }, head(true), s.table))),
       h("div", { class: "room-forms" }, limitsForm(), experimentForm()));
   } else {
     s.banner = h("div", { testid: "experiment" });
@@ -66,7 +67,8 @@ export async function renderRoom(root, runId = null) {
     root.append(s.banner,
       h("section", { class: "panel room" }, h("h2", { i18n: "room.queue" }, t("room.queue")), s.queue),
       h("section", { class: "panel room" }, h("h2", { i18n: "room.mine" }, t("room.mine")),
-        h("table", { class: "room-table", testid: "room-table" }, head(false), s.table)));
+        h("div", { class: "room-scroll" },
+          h("table", { class: "room-table", testid: "room-table" }, head(false), s.table))));
   }
   applyI18n(root);
   await refresh();
@@ -140,7 +142,7 @@ function rows(s, list, withPin) {
       onChange: async (ev) => { await request("POST", `/api/classroom/pins/${r.id}`, { on: ev.target.checked }); schedule(); } });
     s.table.append(h("tr", { testid: `room-row-${r.id}`, "data-status": r.status, "data-epoch": r.epoch ?? "" },
       withPin && h("td", {}, pin), withPin && h("td", { class: "learner" }, r.learner ?? "–"),
-      h("td", {}, `${r.name} · ${r.model}`), h("td", {}, r.optimizer), h("td", {}, r.lr),
+      h("td", { class: "model" }, `${r.name} · ${r.model}`), h("td", {}, r.optimizer), h("td", {}, r.lr),
       h("td", { testid: `epoch-${r.id}` }, `${r.epoch ?? 0} / ${r.epochs ?? "?"}`),
       h("td", {}, fmt(r.loss)), h("td", {}, pct(r.test_accuracy)),
       h("td", { class: `status ${r.status}` }, t(`status.${r.status}`), r.shared ? h("span", { class: "tag", i18n: "room.shared" }, ` ${t("room.shared")}`) : null),
