@@ -34,6 +34,16 @@ export function pick(ja, en) {
   return lang === "ja" ? ja : en;
 }
 
+/** Set el's text to a key's words with vars filled in, in both languages, so that
+ * applyI18n relabels it on a language change (for texts built from live numbers). */
+export function setText(el, key, vars = {}) {
+  const entry = STRINGS[key] ?? [key, key];
+  const fill = (s) => Object.entries(vars).reduce((out, [k, v]) => out.replaceAll(`{${k}}`, String(v)), s);
+  el.dataset.en = fill(entry[0]);
+  el.dataset.ja = fill(entry[1]);
+  el.textContent = pick(el.dataset.ja, el.dataset.en);
+}
+
 /** True when a key exists, so callers can fall back to raw names (e.g. server-side names). */
 export function has(key) {
   return key in STRINGS;

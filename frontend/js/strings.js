@@ -125,6 +125,7 @@ export const STRINGS = {
   "run.download": ["Download .npz", "ダウンロード (.npz)"],
   "run.status": ["Status", "状態"],
   "run.queue": ["Queue position", "待ち順"],
+  "run.queued_note": ["Waiting in the queue (#{position}): training starts when a run ahead of it ends.", "順番待ち（{position} 番目）：先に並んだ学習が終わると始まります。"],
   "run.epoch": ["Epoch", "エポック"],
   "run.step": ["Step", "ステップ"],
   "run.rate": ["Steps/s", "ステップ/秒"],

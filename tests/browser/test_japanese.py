@@ -120,6 +120,9 @@ def test_errors_are_japanese_and_no_english_is_left(ja_page: Page, one_slot_serv
         expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "queued",
                                                                    timeout=15_000)
         expect(page.get_by_test_id("run-status")).to_have_text("待機中")
+        # ... and says so beside the buttons, where the learner is looking
+        expect(page.get_by_test_id("queue-note")).to_have_text(
+            "順番待ち（1 番目）：先に並んだ学習が終わると始まります。")
         page.get_by_test_id("draw-canvas").scroll_into_view_if_needed()
         box = page.get_by_test_id("draw-canvas").bounding_box()
         page.mouse.move(box["x"] + 140, box["y"] + 50)
@@ -131,6 +134,7 @@ def test_errors_are_japanese_and_no_english_is_left(ja_page: Page, one_slot_serv
         page.get_by_test_id("stop-button").click()
         expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "stopped",
                                                                    timeout=15_000)
+        expect(page.get_by_test_id("queue-note")).to_be_hidden()
         page.mouse.move(box["x"] + 100, box["y"] + 60)  # one more stroke asks the stopped run
         page.mouse.down()
         page.mouse.move(box["x"] + 180, box["y"] + 60, steps=4)

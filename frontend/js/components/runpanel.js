@@ -1,6 +1,6 @@
 // Start / pause / resume / stop, live learning rate, and progress readouts of the current run.
 import { h } from "../dom.js";
-import { t } from "../i18n.js";
+import { setText, t } from "../i18n.js";
 import { bus } from "../bus.js";
 import * as run from "../run.js";
 import { api } from "../api.js";
@@ -62,7 +62,11 @@ export function createRunPanel(el, { buildRequest, controlsEl = el }) {
   const [etaRow, etaOut] = ro("run.eta", "progress-eta");
   const bar = h("progress", { max: 1, value: 0, testid: "progress-bar", class: "progress" });
 
-  controlsEl.append(h("div", { class: "run-bar" }, h("div", { class: "btn-row" }, startBtn, pauseBtn, resumeBtn, stopBtn), bar));
+  // Beside the buttons, not only in the readouts further down: a queued run draws nothing,
+  // and on a tablet the readouts are a screen below (a learner in a full class saw an empty
+  // chart and a greyed Start button, and no reason).
+  const queueNote = h("p", { class: "hint queue-note", testid: "queue-note", role: "status", hidden: true });
+  controlsEl.append(h("div", { class: "run-bar" }, h("div", { class: "btn-row" }, startBtn, pauseBtn, resumeBtn, stopBtn), bar, queueNote));
   el.append(h("div", { class: "run-panel" },
     h("div", { class: "btn-row" }, h("label", { class: "field inline" }, h("span", { class: "field-label", i18n: "run.live_lr" }, t("run.live_lr")), liveLr), applyLr),
     h("div", { class: "readouts", testid: "progress" }, stRow, qRow, eRow, sRow, rRow, etaRow),
@@ -125,6 +129,8 @@ export function createRunPanel(el, { buildRequest, controlsEl = el }) {
     else delete statusOut.dataset.i18n;
     statusOut.dataset.status = status;
     queueOut.textContent = status === "queued" && r.queue_position != null ? `#${r.queue_position}` : "–";
+    queueNote.hidden = status !== "queued";
+    if (status === "queued") setText(queueNote, "run.queued_note", { position: r.queue_position ?? "?" });
     const p = r.progress;
     if (p) {
       if (p.total_steps) totalSteps = p.total_steps;
