@@ -79,6 +79,8 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
             page.wait_for_function(
                 f"Number(document.querySelector('[data-testid=room-row-{rid}]')"
                 f"?.dataset.epoch || 0) >= 2", timeout=60_000)
+        # Nothing pinned yet: the hint says what the projector is for, with no empty axes.
+        assert page.evaluate("document.querySelector('[data-testid=room-plot]').hidden")
         page.get_by_test_id(f"pin-{ids['aiko']}").check()
         page.get_by_test_id(f"pin-{ids['ben']}").check()
         page.wait_for_function("document.querySelector('[data-testid=room-plot]')"
@@ -86,6 +88,8 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
         names = page.evaluate("document.querySelector('[data-testid=room-plot]')"
                               ".data.map(t => t.name)")
         assert any("aiko" in n for n in names) and any("ben" in n for n in names)
+        assert page.evaluate("document.querySelector('[data-testid=room-plot]')"
+                             ".layout.xaxis.title.text") == "ステップ"  # was "step" in Japanese
         pads = [page.get_by_test_id(f"pad-{ids[n]}") for n in ("aiko", "ben")]
         boxes = [p.bounding_box() for p in pads]
         assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[1]["x"] > boxes[0]["x"]

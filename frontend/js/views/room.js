@@ -157,7 +157,8 @@ async function projector(s) {
   const traces = shown.map((r, i) => ({ x: r.history.steps.map((p) => p[0]), y: r.history.steps.map((p) => p[1]),
     name: `${r.owner ?? ""} ${r.name} #${r.id}`.trim(), mode: "lines", line: { color: PALETTE[i % PALETTE.length], width: 1.5 } }));
   s.plot.dataset.traces = String(traces.length);
-  if (window.Plotly) Plotly.react(s.plot, traces, baseLayout({ height: 260, xaxis: { gridcolor: "#eceff1", title: { text: "step" } }, yaxis: { gridcolor: "#eceff1", title: { text: t("room.curve") } } }), PLOT_CONFIG);
+  s.plot.hidden = !traces.length; // nothing pinned: the hint above says what goes here, no empty axes
+  if (window.Plotly && traces.length) Plotly.react(s.plot, traces, baseLayout({ height: 260, xaxis: { gridcolor: "#eceff1", title: { text: t("chart.step") } }, yaxis: { gridcolor: "#eceff1", title: { text: t("room.curve") } } }), PLOT_CONFIG);
   for (const [id, pad] of s.pads) if (!ids.includes(id)) { pad.el.remove(); s.pads.delete(id); }
   for (const r of shown) {
     const dims = r.config.spec.input_shape || [];
