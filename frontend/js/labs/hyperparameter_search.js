@@ -55,7 +55,7 @@ function mount(el, ctx) {
     result() {
       draw();
       const top = [...results].sort((a, b) => b.val_acc - a.val_acc)[0];
-      if (top) ui.here(both((pick) => `${pick("最高", "best")} val acc ${fmt(top.val_acc)} (lr ${top.lr.toExponential(1)}, weight decay ${top.weight_decay.toExponential(1)})`));
+      if (top) ui.here(both((pick) => `${pick("最高の検証精度", "best val acc")} ${fmt(top.val_acc)} (${pick("学習係数", "lr")} ${top.lr.toExponential(1)}, ${pick("Weight decay", "weight decay")} ${top.weight_decay.toExponential(1)})`));
     },
   });
   ui.controls.append(trials.label, epochs.label, lrLo.label, lrHi.label, wdLo.label, wdHi.label,
@@ -66,9 +66,9 @@ function mount(el, ctx) {
 
   function draw() {
     drawPlot(scatterEl, [{ type: "scatter", mode: "markers", x: results.map((r) => r.lr),
-      y: results.map((r) => r.weight_decay), text: results.map((r) => `val acc ${fmt(r.val_acc)}`),
+      y: results.map((r) => r.weight_decay), text: results.map((r) => pick(`検証精度 ${fmt(r.val_acc)}`, `val acc ${fmt(r.val_acc)}`)),
       marker: { size: 10, color: results.map((r) => r.val_acc), colorscale: "Viridis", cmin: 0,
-        cmax: 1, showscale: true, colorbar: { title: { text: "val acc" } } }, name: "trials" },
+        cmax: 1, showscale: true, colorbar: { title: { text: pick("検証精度", "val acc") } } }, name: pick("試行", "trials") },
     { type: "scatter", mode: "markers", x: running ? [running.lr] : [], y: running ? [running.weight_decay] : [],
       marker: { size: 12, symbol: "circle-open", color: "#555" }, name: pick("実行中", "running"),
       hovertext: pick("実行中の試行", "trial under way") }], {
@@ -76,16 +76,16 @@ function mount(el, ctx) {
       title: { text: pick("試行（色：検証データの認識精度）", "Trials (colour: validation accuracy)") },
       // One notation on both log axes (powers of ten), not SI prefixes mixed with decimals.
       xaxis: { type: "log", title: { text: pick("学習係数", "learning rate") }, exponentformat: "power", dtick: 1 },
-      yaxis: { type: "log", title: { text: "weight decay" }, exponentformat: "power", dtick: 1 }, height: 360, width: 520,
+      yaxis: { type: "log", title: { text: pick("Weight decay（荷重減衰）", "weight decay") }, exponentformat: "power", dtick: 1 }, height: 360, width: 520,
     });
     const top = [...results].sort((a, b) => b.val_acc - a.val_acc).slice(0, 5);
     const colors = ["#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd"];
     const data = [];
     top.forEach((r, i) => {
       const x = r.val_curve.map((_, e) => e);
-      data.push({ type: "scatter", mode: "lines", x, y: r.val_curve, name: `#${i + 1} val`,
+      data.push({ type: "scatter", mode: "lines", x, y: r.val_curve, name: pick(`#${i + 1} 検証`, `#${i + 1} val`),
         line: { color: colors[i] } });
-      data.push({ type: "scatter", mode: "lines", x, y: r.train_curve, name: `#${i + 1} train`,
+      data.push({ type: "scatter", mode: "lines", x, y: r.train_curve, name: pick(`#${i + 1} 訓練`, `#${i + 1} train`),
         line: { color: colors[i], dash: "dash" }, showlegend: false });
     });
     if (running) data.push({ type: "scatter", mode: "lines+markers", x: running.val_curve.map((_, e) => e),
@@ -94,7 +94,8 @@ function mount(el, ctx) {
       xaxis: { title: { text: pick("エポック", "epochs") }, range: [0, epochs.value] },
       yaxis: { range: [0, 1] } });
     best.replaceChildren(...top.map((r) => h("li", {},
-      `val acc ${fmt(r.val_acc)} · lr ${r.lr.toExponential(2)} · weight decay ${r.weight_decay.toExponential(2)}`)));
+      pick(`検証精度 ${fmt(r.val_acc)} · 学習係数 ${r.lr.toExponential(2)} · Weight decay ${r.weight_decay.toExponential(2)}`,
+        `val acc ${fmt(r.val_acc)} · lr ${r.lr.toExponential(2)} · weight decay ${r.weight_decay.toExponential(2)}`))));
   }
   ctl.go();
   return { unmount() { ctl.close(); purgePlots(scatterEl, curvesEl); ui.root.remove(); }, relabel: draw };
