@@ -80,9 +80,13 @@ function mount(el, ctx) {
       annotations.push({ text: `W: ${SCALES[i].toExponential(1)}`, xref: `x${k} domain`,
         yref: `y${k} domain`, x: 0.5, y: 1.15, showarrow: false, font: { size: 11 } });
     });
+    // The legend goes under the bottom row's axis titles, a fixed 46 px below the plots
+    // (at y = -0.08 of the figure it sat on the first panel's "エポック").
+    const height = 170 * rows + 110;
+    const margin = { l: 40, r: 10, t: 30, b: 70 };
     const layout = { grid: { rows, columns: cols, pattern: "independent", ygap: 0.35, xgap: 0.06 },
-      annotations, height: 170 * rows + 90, margin: { l: 40, r: 10, t: 30, b: 40 },
-      legend: { orientation: "h", y: -0.08 } };
+      annotations, height, margin,
+      legend: { orientation: "h", y: -46 / (height - margin.t - margin.b), yanchor: "top" } };
     keys.forEach((_, j) => {
       // Axis titles on the outer panels only, few ticks: small multiples stay readable.
       const left = j % cols === 0;
