@@ -59,6 +59,7 @@ ALL_DRAWN = """(id) => {
                                  || t.type === 'contour' || el.calcdata[i].length >= t.x.length);
 }"""
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+ENGLISH_IN_JA = re.compile(r"\b(?:train|test|loss|gap|epochs?|iterations?|accuracy|val acc)\b")
 # Plotly draws a chart's legend where the layout says, even over its title or an axis title
 # (the optimizer race's title, at every width; batch norm's legend on "エポック"): every
 # text of a lab's charts that its legend covers.
@@ -101,6 +102,9 @@ def test_lab_draws_its_first_result_in_both_languages(page, lab: str) -> None:
     assert CJK.search(section.locator(".lab-explain").inner_text())
     # the book's result sits beside ours, in the page's language
     assert page.get_by_test_id(f"lab-book-{lab}").count() == 1
+    # Live lines, legends and axes speak Japanese too (words the labs once left in English)
+    leftovers = ENGLISH_IN_JA.findall(section.inner_text())
+    assert not leftovers, f"{lab} keeps English in Japanese: {sorted(set(leftovers))}"
     screenshot(page, f"lab-{lab}-ja")
     if stop:  # don't leave training running in the shared server
         button = page.get_by_test_id(stop)

@@ -124,7 +124,7 @@ function mount(el) {
   function describe() {
     if (!layers) return;
     const rows = (m) => JSON.stringify(m);
-    const out = [`x = ${rows(layers.x)} · t = ${rows(layers.t)} · loss = ${layers.loss.toFixed(4)}`];
+    const out = [`x = ${rows(layers.x)} · t = ${rows(layers.t)} · ${pick("損失", "loss")} = ${layers.loss.toFixed(4)}`];
     for (const s of [...layers.steps].reverse()) {
       out.push(`${s.layer}: ${pick("逆伝播", "backward")} ${s.rule}`);
       out.push(`  dX = ${rows(s.backward)}`);

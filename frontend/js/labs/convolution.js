@@ -58,7 +58,7 @@ function mount(el) {
       if (d.iteration === 0) tiles(before, d.filters, 4);
       else {
         tiles(after, d.filters, 4);
-        sayInto(trainInfo, (pick) => `${pick("繰り返し", "iteration")} ${d.iteration} / ${d.iterations} · loss ${fmt(d.loss, 3)}`);
+        sayInto(trainInfo, (pick) => `${pick("繰り返し", "iteration")} ${d.iteration} / ${d.iterations} · ${pick("損失", "loss")} ${fmt(d.loss, 3)}`);
       }
     },
     result(res) {

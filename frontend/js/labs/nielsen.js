@@ -53,7 +53,7 @@ function mount(el, ctx) {
       if (d.target) fit = { x: d.x, target: d.target, fit: null };
       else if (fit) {
         fit.fit = d.fit;
-        sayInto(fitInfo, (p) => `${p("繰り返し", "iteration")} ${d.iteration} · loss ${fmt(d.loss, 5)}`);
+        sayInto(fitInfo, (p) => `${p("繰り返し", "iteration")} ${d.iteration} · ${p("損失", "loss")} ${fmt(d.loss, 5)}`);
         redraw();
       }
     },

@@ -72,7 +72,7 @@ function mount(el, ctx) {
       name: NAMES[n], x: c.x, y: c.y, line: { color: COLORS[n] } })), {
       title: { text: pick("損失関数の値（10回平均）", "Loss (mean of 10 iterations)") },
       xaxis: { title: { text: pick("繰り返し回数", "iterations") }, range: [0, iters.value] },
-      yaxis: { title: { text: "loss" }, rangemode: "tozero" }, height: 380,
+      yaxis: { title: { text: pick("損失", "loss") }, rangemode: "tozero" }, height: 380,
     });
   }
   draw();

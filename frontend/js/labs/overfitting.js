@@ -51,8 +51,11 @@ function mount(el, ctx) {
   const ctl = jobControls(ui, "overfitting", {
     testid: "of",
     start() {
-      const how = dr.value > 0 ? ` (${mode.select.value})` : "";
-      cur = { label: `λ=${wd.value}, dropout=${dr.value}${how}`, epoch: [], train: [], test: [] };
+      const [lam, drop, how] = [wd.value, dr.value, mode.select.value];
+      // In both languages, as the legend and the result line are redrawn on a switch.
+      const named = (p) => (how === "book" ? p("本の方式", "book") : "inverted");
+      const label = (p) => `λ=${lam}, dropout=${drop}${drop > 0 ? ` (${named(p)})` : ""}`;
+      cur = { label, epoch: [], train: [], test: [] };
       maxEpochs = Math.max(...runs.map((r) => r.epochs || 0), epochs.value);
       cur.epochs = epochs.value;
       runs.push(cur);
@@ -62,13 +65,13 @@ function mount(el, ctx) {
     },
     progress(d) {
       cur.epoch.push(d.epoch); cur.train.push(d.train_acc); cur.test.push(d.test_acc);
-      sayInto(summary, (p) => `${p("エポック", "epoch")} ${d.epoch}: train ${fmt(d.train_acc)} · ` +
-        `test ${fmt(d.test_acc)} · gap ${fmt(d.train_acc - d.test_acc)}`);
+      sayInto(summary, (p) => `${p("エポック", "epoch")} ${d.epoch}: ${p("訓練", "train")} ${fmt(d.train_acc)} · ` +
+        `${p("テスト", "test")} ${fmt(d.test_acc)} · ${p("差", "gap")} ${fmt(d.train_acc - d.test_acc)}`);
       redraw();
     },
     result(r) {
       draw();
-      ui.here(both((p) => `${cur.label}: ${p("訓練", "train")} ${fmt(r.final.train)} / ${p("テスト", "test")} ${fmt(r.final.test)}`));
+      ui.here(both((p) => `${cur.label(p)}: ${p("訓練", "train")} ${fmt(r.final.train)} / ${p("テスト", "test")} ${fmt(r.final.test)}`));
     },
   });
   const preset = (lam, drop, n) => () => {
@@ -86,9 +89,9 @@ function mount(el, ctx) {
     runs.forEach((r, i) => {
       const dash = dashes[dashes.length - runs.length + i];
       const mode = r === cur ? "lines+markers" : "lines";
-      data.push({ type: "scatter", mode, marker: { size: 3 }, name: `train (${r.label})`,
+      data.push({ type: "scatter", mode, marker: { size: 3 }, name: `${pick("訓練", "train")} (${r.label(pick)})`,
         x: r.epoch, y: r.train, line: { color: "#1f77b4", dash } });
-      data.push({ type: "scatter", mode, marker: { size: 3 }, name: `test (${r.label})`,
+      data.push({ type: "scatter", mode, marker: { size: 3 }, name: `${pick("テスト", "test")} (${r.label(pick)})`,
         x: r.epoch, y: r.test, line: { color: "#ff7f0e", dash } });
     });
     drawPlot(plotEl, data, { xaxis: { title: { text: pick("エポック", "epochs") }, range: [0, maxEpochs] },

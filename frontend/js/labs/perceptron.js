@@ -70,7 +70,7 @@ function mount(el, ctx) {
       if (d.points) toy = { ...d, z: null };
       else if (toy) {
         toy.z = d.z;
-        sayInto(toyInfo, (p) => `${p("エポック", "epoch")} ${d.epoch} · loss ${fmt(d.loss)} · ` +
+        sayInto(toyInfo, (p) => `${p("エポック", "epoch")} ${d.epoch} · ${p("損失", "loss")} ${fmt(d.loss)} · ` +
           `${p("認識精度", "accuracy")} ${fmt(d.accuracy)}`);
         redraw();
       }

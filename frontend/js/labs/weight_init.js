@@ -3,7 +3,7 @@ import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { api } from "../api.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { frame, jobControls, numberField, say, selectField, showError, showStatus } from "./common.js";
+import { both, frame, jobControls, numberField, say, selectField, showError, showStatus } from "./common.js";
 
 const INITS = ["std1", "std0.01", "xavier", "he"];
 const INIT_NAMES = { std1: "std = 1", "std0.01": "std = 0.01", xavier: "Xavier", he: "He" };
@@ -58,7 +58,7 @@ function mount(el, ctx) {
     },
     result(r) {
       drawLoss();
-      ui.here(Object.entries(r.final_loss).map(([n, v]) => `${INIT_NAMES[n]} loss ${v.toFixed(2)}`).join(", "));
+      ui.here(both((pick) => Object.entries(r.final_loss).map(([n, v]) => `${INIT_NAMES[n]} ${pick("損失", "loss")} ${v.toFixed(2)}`).join(", ")));
     },
   });
   ui.controls.append(act.label);
@@ -110,7 +110,7 @@ function mount(el, ctx) {
       marker: { size: 3 },
       name: INIT_NAMES[n], x: c.x, y: c.y, line: { color: colors[n] } })), {
       xaxis: { title: { text: pick("繰り返し回数", "iterations") }, range: [0, iters.value] },
-      yaxis: { title: { text: "loss" }, rangemode: "tozero" }, height: 340,
+      yaxis: { title: { text: pick("損失", "loss") }, rangemode: "tozero" }, height: 340,
     });
   }
 
