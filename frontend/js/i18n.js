@@ -24,7 +24,10 @@ export function getLang() {
 /** Translate a key; `{name}` placeholders are filled from vars. Unknown keys show the key itself. */
 export function t(key, vars = {}) {
   const entry = STRINGS[key];
-  let s = entry ? entry[lang === "ja" ? 1 : 0] : key;
+  return fill(entry ? entry[lang === "ja" ? 1 : 0] : key, vars);
+}
+
+function fill(s, vars) {
   for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
   return s;
 }
@@ -37,11 +40,16 @@ export function pick(ja, en) {
 /** Set el's text to a key's words with vars filled in, in both languages, so that
  * applyI18n relabels it on a language change (for texts built from live numbers). */
 export function setText(el, key, vars = {}) {
-  const entry = STRINGS[key] ?? [key, key];
-  const fill = (s) => Object.entries(vars).reduce((out, [k, v]) => out.replaceAll(`{${k}}`, String(v)), s);
-  el.dataset.en = fill(entry[0]);
-  el.dataset.ja = fill(entry[1]);
-  el.textContent = pick(el.dataset.ja, el.dataset.en);
+  const [en, ja] = STRINGS[key] ?? [key, key];
+  setBoth(el, fill(ja, vars), fill(en, vars));
+}
+
+/** Give el both languages' words (data-ja / data-en, which applyI18n relabels) and show
+ * the current one. */
+export function setBoth(el, ja, en) {
+  el.dataset.ja = ja;
+  el.dataset.en = en;
+  el.textContent = pick(ja, en);
 }
 
 /** True when a key exists, so callers can fall back to raw names (e.g. server-side names). */

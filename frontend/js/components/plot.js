@@ -1,9 +1,11 @@
 // Shared Plotly settings so every chart looks the same and stays light.
 export const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 
+const MARGIN = { l: 48, r: 12, t: 24, b: 40 };
+
 export function baseLayout(extra = {}) {
   return {
-    margin: { l: 48, r: 12, t: 24, b: 40 },
+    margin: { ...MARGIN },
     font: { family: "system-ui, 'Hiragino Sans', 'Noto Sans CJK JP', sans-serif", size: 11, color: "#3c4043" },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#fff",
@@ -27,8 +29,8 @@ function titleAboveLegend(data, layout) {
   const legend = layout.showlegend !== false
     && data.some((trace) => trace.showlegend !== false && !NO_LEGEND.has(trace.type));
   if (!layout.title || !legend) return layout;
-  const margin = { l: 48, r: 12, b: 40, ...layout.margin };
-  margin.t = Math.max(margin.t ?? 0, TITLED_TOP);
+  const margin = { ...MARGIN, ...layout.margin };
+  margin.t = Math.max(margin.t, TITLED_TOP);
   return { ...layout, margin, title: { yref: "container", y: 0.99, yanchor: "top", ...layout.title } };
 }
 

@@ -2,7 +2,7 @@
 import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, checkbox, fmt, frame, jobControls, numberField, both } from "./common.js";
+import { button, checkbox, fmt, frame, jobControls, numberField } from "./common.js";
 
 export const lab = {
   id: "batch_norm",
@@ -52,7 +52,7 @@ function mount(el, ctx) {
     result() {
       draw();
       const last = Object.values(panels).map((p) => `${fmt(p.bn.at(-1), 2)}/${fmt(p.plain.at(-1), 2)}`);
-      ui.here(both((pick) => pick(`最終エポックの訓練精度（BN あり/なし）: ${last.join(" ")}`, `final training accuracy (BN/plain): ${last.join(" ")}`)));
+      ui.here({ ja: `最終エポックの訓練精度（BN あり/なし）: ${last.join(" ")}`, en: `final training accuracy (BN/plain): ${last.join(" ")}` });
     },
   });
   const book = button("本の設定（16通り・20エポック）", "Book's setting (16 scales, 20 epochs)", () => {

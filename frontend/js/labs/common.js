@@ -3,7 +3,7 @@
 // Run/Stop controls of a background job.  DOM building is dom.js, language is i18n.js, HTTP
 // and sockets are api.js, charts are components/plot.js: the same as the playground's.
 import { h } from "../dom.js";
-import { pick } from "../i18n.js";
+import { pick, setBoth } from "../i18n.js";
 import { api, labSocket, stopLabJobOnLeave } from "../api.js";
 import { jobStatuses } from "../meta.js";
 
@@ -28,9 +28,7 @@ export function both(fn) {
  * changes, like a say() element. */
 export function sayInto(el, fn) {
   const { ja, en } = both(fn);
-  el.dataset.ja = ja;
-  el.dataset.en = en;
-  el.textContent = pick(ja, en);
+  setBoth(el, ja, en);
 }
 
 // The frame every lab shares: title, chapter badge, explanation, the book's published result

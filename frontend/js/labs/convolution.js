@@ -3,7 +3,7 @@
 import { h, grayToCanvas } from "../dom.js";
 import { pick } from "../i18n.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, compute, fmt, frame, jobControls, numberField, say, both, sayInto } from "./common.js";
+import { button, compute, fmt, frame, jobControls, numberField, say, sayInto } from "./common.js";
 
 export const lab = {
   id: "convolution",
@@ -111,7 +111,7 @@ function mount(el) {
     sayInto(poolInfo, (pick) => (r.pooling ? `Max pooling ${r.pooling.size}×${r.pooling.size}, stride ${r.pooling.stride}: ` +
       JSON.stringify(r.pooling.output) : "") + `\n${pick("本の形（行 = パッチ）", "the book's layout (row = patch)")}: ` +
       `${pick("行", "row")} ${k} = ${JSON.stringify(r.book_rows[k])}`);
-    ui.here(both((pick) => pick(`パッチ ${k} → 列 ${k} = ${JSON.stringify(r.book_rows[k])}`, `patch ${k} → column ${k} = ${JSON.stringify(r.book_rows[k])}`)));
+    ui.here({ ja: `パッチ ${k} → 列 ${k} = ${JSON.stringify(r.book_rows[k])}`, en: `patch ${k} → column ${k} = ${JSON.stringify(r.book_rows[k])}` });
   }
 
   load();

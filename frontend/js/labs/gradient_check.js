@@ -3,7 +3,7 @@ import { h } from "../dom.js";
 import { pick } from "../i18n.js";
 import { api } from "../api.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, frame, selectField, showError, showStatus, both } from "./common.js";
+import { button, frame, selectField, showError, showStatus } from "./common.js";
 
 export const lab = {
   id: "gradient_check",
@@ -44,7 +44,7 @@ function mount(el, ctx) {
       last = await api.lab("/gradient-check", { model: model.select.value });
       draw();
       const worst = Math.max(...last.params.map((p) => p.relative_error));
-      ui.here(both((p) => p(`最大の相対誤差 ${worst.toExponential(1)}`, `largest relative error ${worst.toExponential(1)}`)));
+      ui.here({ ja: `最大の相対誤差 ${worst.toExponential(1)}`, en: `largest relative error ${worst.toExponential(1)}` });
       const ms = Math.round(performance.now() - t0);
       showStatus(ui.status, last.all_ok ? `一致しました（${ms} ms）` : `差があります（${ms} ms）`,
         last.all_ok ? `Gradients agree (${ms} ms)` : `Gradients differ (${ms} ms)`);

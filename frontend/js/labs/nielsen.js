@@ -4,7 +4,7 @@ import { h, frameBatcher } from "../dom.js";
 import { pick } from "../i18n.js";
 import { api } from "../api.js";
 import { drawPlot, purgePlots } from "../components/plot.js";
-import { button, fmt, frame, jobControls, numberField, say, selectField, showError, showStatus, sayInto, both } from "./common.js";
+import { button, fmt, frame, jobControls, numberField, say, selectField, showError, showStatus, sayInto } from "./common.js";
 
 export const lab = {
   id: "nielsen",
@@ -93,8 +93,7 @@ function mount(el, ctx) {
     const q = cost.quadratic.output;
     const c = cost.cross_entropy.output;
     const below = (arr) => arr.findIndex((v) => v < 0.5);
-    ui.here(both((pick) => pick(`出力が0.5を切るまで：2乗和 ${below(q)} エポック、交差エントロピー ${below(c)} エポック`,
-      `epochs until the output drops below 0.5: quadratic ${below(q)}, cross-entropy ${below(c)}`)));
+    ui.here({ ja: `出力が0.5を切るまで：2乗和 ${below(q)} エポック、交差エントロピー ${below(c)} エポック`, en: `epochs until the output drops below 0.5: quadratic ${below(q)}, cross-entropy ${below(c)}` });
   }
 
   function drawFit() {

@@ -208,7 +208,7 @@ def backward(
                 rows[...] = part_dx.transpose(1, 0, 2, 3).reshape(c, -1)
         return dw_t, db
 
-    partial = parallel.split(part, n, parts=_parts(layer, n))
-    layer.W.grad.reshape(f, -1)[...] = sum((p[0] for p in partial[1:]), partial[0][0]).T
-    layer.b.grad[...] = sum((p[1] for p in partial[1:]), partial[0][1])
+    dw_parts, db_parts = zip(*parallel.split(part, n, parts=_parts(layer, n)), strict=True)
+    layer.W.grad.reshape(f, -1)[...] = sum(dw_parts[1:], dw_parts[0]).T
+    layer.b.grad[...] = sum(db_parts[1:], db_parts[0])
     return None if dx is None else dx.reshape(c, n, h, w).transpose(1, 0, 2, 3)
