@@ -134,6 +134,11 @@ class MaxPool2D(_Pool2D):
         out = self._like_input(x, x.dtype)
         code = np.uint8 if len(offsets) <= 255 else np.int32
         winner = self._like_input(x, code) if training else None
+        # Training reads each offset's strided view twice (compare, max): one strided copy
+        # into contiguous scratch first makes both contiguous.  In a training step: 3.99 ->
+        # 3.26 ms (SimpleConvNet's pool), 5.75 -> 5.23 ms (DeepConvNet's three), A/B in one
+        # process.  Backward's strided writes gained nothing from the same trick.
+        scratch = self._like_input(x, x.dtype) if training else None
 
         def pool(lo: int, hi: int) -> None:
             src, best = xp[:, lo:hi], out[:, lo:hi]
@@ -142,10 +147,10 @@ class MaxPool2D(_Pool2D):
                 for _, sl in offsets[1:]:
                     np.maximum(best, src[sl], out=best)
                 return
-            won = winner[:, lo:hi]
+            won, view = winner[:, lo:hi], scratch[:, lo:hi]
             won[...] = 0
             for k, sl in offsets[1:]:
-                view = src[sl]
+                view[...] = src[sl]
                 better = view > best  # strict: on ties the first maximum keeps the gradient
                 # Offsets come in increasing k, so the winner is the largest k that was
                 # better: a maximum, which is much cheaper than a masked assignment.
