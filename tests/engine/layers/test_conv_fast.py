@@ -36,6 +36,7 @@ SHAPES = [
     (2, 3, 7, 2, 3, 0, 3),     # stride larger than the kernel
     (2, 3, 5, 5, 1, 0, 3),     # one output pixel: all of a strip row is its window
     (3, 2, 6, (1, 3), 1, 0, 4),  # strip forward and dW, col2im dx
+    (1, 2, 4, 3, 1, 1, 7),     # filters = 2 * channels: dx in its own chunks (2, not 5)
 ]
 
 
