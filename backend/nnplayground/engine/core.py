@@ -103,6 +103,10 @@ class Layer:
     differentiable: ClassVar[bool] = True
     # The spec field that sets the layer's size, named when the model is too large.
     size_field: ClassVar[str | None] = None
+    # Whether every output entry is one of the input's entries, the largest of its window
+    # (the first on ties): an elementwise ReLU then gives the same whether it runs before
+    # or after this layer (ReLU.runs_after).
+    selects_maximum: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -127,6 +131,11 @@ class Layer:
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return self.forward(x, training)
+
+    def runs_after(self, following: Layer) -> bool:
+        """Whether the model may run this layer after ``following`` instead of before it,
+        with every output and gradient bit for bit the same (model.py ``_plan``)."""
+        return False
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of this layer's parameters, then its buffers (as ``Sequential.get_weights``)."""

@@ -3,7 +3,8 @@
 Every public entry point takes the data in the model's ``data_format`` and brings it to the
 layers' (N, C, H, W) layout once (``_as_input``).  The loss sees ``_loss_layers``: all layers,
 or all but a final Softmax/Sigmoid that the fused loss absorbs (model.py ``_plan``), so
-softmax is applied once in training while ``predict`` returns the last layer's output.
+softmax is applied once in training while ``predict`` returns the last layer's output; a
+ReLU before a max pool runs after it there, with the same results bit for bit.
 """
 
 from __future__ import annotations

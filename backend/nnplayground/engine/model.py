@@ -231,7 +231,7 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
 
     def _plan(self) -> None:
         """Which layers the loss sees, and the backward path through them."""
-        self._loss_layers = self._loss_layers_for(self.loss)
+        self._loss_layers = _reordered(self._loss_layers_for(self.loss))
         # The data needs no gradient, so backprop stops at the first layer with parameters
         # (as torch does): for a convnet that skips the first conv's col2im every step.
         stack = self._loss_layers
@@ -263,3 +263,17 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({json.dumps(self.get_config())})"
+
+
+
+def _reordered(layers: list[Layer]) -> list[Layer]:
+    """The order training and evaluation run the layers in: a layer that may run after the
+    next one (``Layer.runs_after``: a ReLU before a max pool) swaps with it.  The results
+    are the same bit for bit; SimpleConvNet's ReLU then works on 432 K values, not 1.7 M.
+    ``predict`` and ``forward_trace`` keep the model's own order (the page shows every
+    layer's output)."""
+    out = list(layers)
+    for i in range(len(out) - 1):  # a ReLU moves past every max pool that follows it
+        if out[i].runs_after(out[i + 1]):
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return out

@@ -128,6 +128,8 @@ class _Pool2D(Layer):
 
 @LAYERS.register("maxpool2d", "maxpool", "max_pool2d")
 class MaxPool2D(_Pool2D):
+    selects_maximum = True
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         xp = pad_images(x, self.padding, -np.inf)
         offsets = list(self._offsets(xp))
