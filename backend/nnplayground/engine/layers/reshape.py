@@ -14,6 +14,7 @@ class Flatten(Layer):
     def __init__(self) -> None:
         super().__init__()
         self.x_shape: tuple[int, ...] | None = None
+        self.channel_major = False
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return (math.prod(input_shape),)
@@ -21,7 +22,15 @@ class Flatten(Layer):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         if training:
             self.x_shape = x.shape
+            self.channel_major = (x.ndim == 4 and not x.flags.c_contiguous
+                                  and x.transpose(1, 0, 2, 3).flags.c_contiguous)
         return x.reshape(x.shape[0], -1)  # copies only when x is a channel-major conv view
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad.reshape(self.x_shape)
+        grad = grad.reshape(self.x_shape)
+        if self.channel_major:
+            # Back into the input's memory order (the adjoint of forward's copy): the
+            # ReLU or pool below then runs in parts per core on matching layouts, instead
+            # of one strided pass (SimpleConvNet's ReLU backward: see the commit).
+            return np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+        return grad
