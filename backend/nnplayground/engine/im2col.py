@@ -41,6 +41,19 @@ class Workspace:
         return arr
 
 
+def channel_major(a: np.ndarray) -> bool:
+    """Whether a batch (N, C, H, W) is stored channel by channel, as a conv's output is."""
+    return a.ndim == 4 and a.transpose(1, 0, 2, 3).flags.c_contiguous
+
+
+def in_channel_major(a: np.ndarray) -> np.ndarray:
+    """a itself when channel-major, else a channel-major copy viewed as (N, C, H, W): a
+    layer whose state is channel-major then streams over matching layouts."""
+    if channel_major(a):
+        return a
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+
+
 def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """Output length of a window sliding over ``size + 2*padding`` cells."""
     return (size + 2 * padding - kernel) // stride + 1
@@ -55,17 +68,17 @@ def pad_images(
         return x
     n, c, h, w = x.shape
     # Keep x's memory order (channel-major after a conv) so the copy streams.
-    channel_major = x.transpose(1, 0, 2, 3).flags.c_contiguous
+    by_channel = channel_major(x)
     shape = (
         (c, n, h + 2 * padding, w + 2 * padding)
-        if channel_major
+        if by_channel
         else (n, c, h + 2 * padding, w + 2 * padding)
     )
     if ws is None:
         out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
     else:
-        out = ws.get(f"pad{value}{channel_major}", shape, x.dtype, fill=value)
-    if channel_major:
+        out = ws.get(f"pad{value}{by_channel}", shape, x.dtype, fill=value)
+    if by_channel:
         out = out.transpose(1, 0, 2, 3)
     out[:, :, padding : padding + h, padding : padding + w] = x
     return out

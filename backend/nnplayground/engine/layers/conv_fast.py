@@ -131,7 +131,7 @@ def _product(a: np.ndarray, cols: np.ndarray, width: int, rows: int, cols_out: i
 def _on_strip(g: np.ndarray, n: int, oh: int, ow: int, width: int,
               ws: Workspace | None) -> np.ndarray:
     """g (F, n*OH*OW) on the strip grid (F, n*OH*width), zeros in the junk columns (so
-    that they add nothing to dW)."""
+    that they add nothing to dW).  Also lays x on the gradient columns' grid (backward)."""
     if width == ow:
         return g
     f = g.shape[0]
@@ -194,10 +194,10 @@ def backward(
 
     def part(i: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         ws_x, ws_g = scratch.part(i)
-        db = np.zeros(f, x.dtype)
         if full_conv and dx is not None:
             return _full_conv_part(layer, x, grad, g, dx, w_in, lo, hi, g_size, q,
-                                   ws_x, ws_g, db)
+                                   ws_x, ws_g)
+        db = np.zeros(f, x.dtype)
         dw_t = np.zeros((w2.shape[1], f), x.dtype)
         term = ws_g.get("dw", dw_t.shape, x.dtype)
         for s, e in _chunks(lo, hi, size):
@@ -224,8 +224,7 @@ def backward(
 
 def _full_conv_part(layer: Conv2D, x: np.ndarray, grad: np.ndarray, g: np.ndarray,
                     dx: np.ndarray, w_in: np.ndarray, lo: int, hi: int, size: int, q: int,
-                    ws_x: Workspace, ws_g: Workspace, db: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    ws_x: Workspace, ws_g: Workspace) -> tuple[np.ndarray, np.ndarray]:
     """Images lo..hi of a stride-1 backward, dW and dx from one set of columns: those of
     the gradient padded by q = k-1-p, in the strip layout on x's own grid (H rows of
     W+k-1).  Row (f, i', j'), column (n, s, t) holds g_q[f, s+i', t+j'], so
@@ -238,25 +237,16 @@ def _full_conv_part(layer: Conv2D, x: np.ndarray, grad: np.ndarray, g: np.ndarra
     f, oh, ow = layer.output_shape
     _, c, h, w = x.shape
     k = layer.kernel_size[0]
-    dw_rot = np.zeros((f * k * k, c), x.dtype)
+    dw_rot, db = np.zeros((f * k * k, c), x.dtype), np.zeros(f, x.dtype)
     term = ws_g.get("dw_rot", dw_rot.shape, x.dtype)
     for s, e in _chunks(lo, hi, size):
         ws = ws_g if e - s == size or s == lo else None
         gcols, width = strip_columns(grad[s:e], k, k, q, ws)
         _product(w_in, gcols, width, h, w, dx[:, s * h * w : e * h * w], ws)
-        np.matmul(gcols, _on_grid(x[s:e], width, ws_x if ws is not None else None).T,
-                  out=term)
+        x_grid = _on_strip(x[s:e].transpose(1, 0, 2, 3).reshape(c, -1), e - s, h, w, width,
+                           ws_x if ws is not None else None)  # zeros in the junk columns
+        np.matmul(gcols, x_grid.T, out=term)
         dw_rot += term
         db += g[:, s * oh * ow : e * oh * ow].sum(axis=1)
     dw = dw_rot.reshape(f, k, k, c)[:, ::-1, ::-1].transpose(0, 3, 1, 2)
     return dw.reshape(f, -1), db
-
-
-def _on_grid(x: np.ndarray, width: int, ws: Workspace | None) -> np.ndarray:
-    """x (n, C, H, W) as (C, n*H*width), the columns of a strip layout ``width`` wide:
-    zeros in the junk columns, so they add nothing to dW."""
-    n, c, h, w = x.shape
-    shape = (c, n, h, width)
-    grid = np.zeros(shape, x.dtype) if ws is None else ws.get("x_grid", shape, x.dtype, fill=0)
-    grid[..., :w] = x.transpose(1, 0, 2, 3)
-    return grid.reshape(c, -1)

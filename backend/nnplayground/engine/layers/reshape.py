@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..core import LAYERS, Layer, Shape
+from ..im2col import channel_major, in_channel_major
 
 
 @LAYERS.register("flatten")
@@ -22,15 +23,11 @@ class Flatten(Layer):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         if training:
             self.x_shape = x.shape
-            self.channel_major = (x.ndim == 4 and not x.flags.c_contiguous
-                                  and x.transpose(1, 0, 2, 3).flags.c_contiguous)
+            self.channel_major = channel_major(x)
         return x.reshape(x.shape[0], -1)  # copies only when x is a channel-major conv view
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = grad.reshape(self.x_shape)
-        if self.channel_major:
-            # Back into the input's memory order (the adjoint of forward's copy): the
-            # ReLU or pool below then runs in parts per core on matching layouts, instead
-            # of one strided pass (SimpleConvNet's ReLU backward: see the commit).
-            return np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
-        return grad
+        # Back into the input's memory order (the adjoint of forward's copy): the ReLU or
+        # pool below then runs in parts per core on matching layouts, not one strided pass.
+        return in_channel_major(grad) if self.channel_major else grad
