@@ -83,14 +83,15 @@ def mouse_digit(page: Page, strokes: list, steps: int = 6) -> None:
 
 
 def touch_digit(page: Page, cdp, strokes: list) -> None:
-    """A finger at a finger's pace: a move every 16 ms (60 Hz, what touch screens report), at most
-    ~12 px apart. Faster strokes (3,000 px/s) ended in a fling, and Chromium swallowed the next
-    tap on Clear as the tap that stops a fling (2 of 20 taps)."""
+    """A finger at a finger's pace: a move every 32 ms (30 Hz), at most ~24 px apart, 750 px/s.
+    Faster strokes (3,000 px/s) ended in a fling, and Chromium swallowed the next tap on Clear
+    as the tap that stops a fling (2 of 20 taps). 12 px every 16 ms (the same speed) took 84 s:
+    each move waited ~0.2 s for the page, which follows the training run; 24 px, 47-51 s."""
     x0, y0 = pad_origin(page)
     for stroke in strokes:
         pts = []
         for (xa, ya), (xb, yb) in zip(stroke, stroke[1:], strict=False):
-            n = max(2, int(max(abs(xb - xa), abs(yb - ya)) // 12))
+            n = max(2, int(max(abs(xb - xa), abs(yb - ya)) // 24))
             pts += [(xa + (xb - xa) * k / n, ya + (yb - ya) * k / n) for k in range(n)]
         pts.append(stroke[-1])
         x, y = pts[0]
@@ -99,7 +100,7 @@ def touch_digit(page: Page, cdp, strokes: list) -> None:
         for x, y in pts[1:]:
             cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
                                                   "touchPoints": [{"x": x0 + x, "y": y0 + y}]})
-            page.wait_for_timeout(16)
+            page.wait_for_timeout(32)
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
