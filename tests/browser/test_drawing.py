@@ -86,7 +86,7 @@ def touch_digit(page: Page, cdp, strokes: list) -> None:
     """A finger at a finger's pace: a move every 32 ms (30 Hz), at most ~24 px apart, 750 px/s.
     Faster strokes (3,000 px/s) ended in a fling, and Chromium swallowed the next tap on Clear
     as the tap that stops a fling (2 of 20 taps). 12 px every 16 ms (the same speed) took 84 s:
-    each move waited ~0.2 s for the page, which follows the training run; 24 px, 47-51 s."""
+    each move waited ~0.2 s for the page, which follows the training run; 24 px, 47-57 s."""
     x0, y0 = pad_origin(page)
     for stroke in strokes:
         pts = []
