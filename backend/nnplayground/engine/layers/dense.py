@@ -125,9 +125,18 @@ class Dense(Layer):
             np.matmul(grad[lo:hi], self.W.value.T, out=dx[lo:hi])
 
         if self._split(len(grad)):
-            parallel.split(weights, fan_in)
-            if dx is not None:
-                parallel.split(inputs, len(grad))
+            if dx is None:
+                parallel.split(weights, fan_in)
+            else:  # one hand-off, not two: part i takes its rows of W.grad and of dx
+                rows = parallel.bounds(len(grad), parallel.workers())
+                features = parallel.bounds(fan_in, len(rows))
+
+                def both(i: int, _lo: int, _hi: int) -> None:
+                    if i < len(features):
+                        weights(i, *features[i])
+                    inputs(i, *rows[i])
+
+                parallel.split(both, len(rows), parts=len(rows))
         else:
             blas.hold_one_thread()
             weights(0, 0, fan_in)
