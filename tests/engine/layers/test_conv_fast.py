@@ -70,8 +70,9 @@ def test_fast_path_really_ran(small_chunks, monkeypatch):
     conv.forward(np.ones((4, 1, 6, 6)), True)
     with parallel.only_paths("reference"):
         conv.forward(np.ones((4, 1, 6, 6)), True)
-    conv.forward(np.ones((1, 1, 6, 6)), False)  # one image (the draw pad): one part
-    assert calls == [1, 1]
+    assert calls == [1]
+    conv.forward(np.ones((1, 1, 6, 6)), False)  # one image (the draw pad): the probe
+    assert conv.probe.shape == (1, 1, 6, 6)
 
 
 @pytest.mark.parametrize("kernel,stride,padding", [(3, 1, 1), (3, 2, 1), ((3, 2), 1, 2)])
@@ -116,7 +117,7 @@ def test_small_inference_batches_reuse_scratch_and_stay_correct_across_threads()
         want = [conv.forward(im, False).copy() for im in images]
     with parallel.only_paths("fast"):
         conv.forward(images[0], False)
-        assert conv.probe_scratch.parts[0][0]._arrays, "a single image took fresh arrays"
+        assert conv.probe.shape == images[0].shape, "a single image took fresh arrays"
         wrong: list[tuple[int, int]] = []
         done: list[int] = []
 
@@ -134,3 +135,28 @@ def test_small_inference_batches_reuse_scratch_and_stay_correct_across_threads()
             th.join(timeout=60)
     assert sorted(done) == [0, 1, 2, 3]
     assert not wrong, f"{len(wrong)} of {4 * 30 * len(images)} predictions were wrong"
+
+
+@pytest.mark.parametrize("channels,filters,size,padding", [(16, 16, 28, 1), (32, 64, 7, 1),
+                                                           (64, 64, 9, 2), (2, 3, 5, 0),
+                                                           (1, 16, 28, 1)])
+def test_probe_matches_the_reference_path_and_follows_new_weights(channels, filters, size,
+                                                                  padding):
+    """The draw pad's path (Probe: buffers built once per shape) against the reference,
+    for one image and for a few, and again after the weights' arrays are replaced."""
+    rng = np.random.default_rng(11)
+    (conv,) = build([Conv2D(filters, 3, padding=padding)], (channels, size, size),
+                    dtype=np.float32)
+    conv.b.value[:] = rng.standard_normal(filters)
+    assert conv_fast.uses_strips(conv, channels) == (channels * 9 >= 2 * filters)
+    for batch in (1, 3, 1):
+        x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
+        for _ in range(2):
+            if _ == 1:  # loading weights gives new arrays: the probe must read them
+                conv.W.value = rng.standard_normal(conv.W.shape).astype(np.float32)
+                conv.b.value = rng.standard_normal(filters).astype(np.float32)
+            with parallel.only_paths("fast"):
+                got = conv.forward(x, False).copy()
+            with parallel.only_paths("reference"):
+                want = conv.forward(x, False)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * np.abs(want).max())

@@ -56,7 +56,7 @@ class Conv2D(Layer):
         # Small inference batches (the draw pad's single image) reuse their own scratch
         # rather than allocating ~0.5 MB of columns per call; a second caller at the same
         # moment (another thread predicting with this model) just gets fresh arrays.
-        self.probe_scratch, self.probe_lock = conv_fast.Scratch(), threading.Lock()
+        self.probe, self.probe_lock = conv_fast.Probe(), threading.Lock()
         self.fast_input: np.ndarray | None = None  # set when forward took the fast path
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -114,7 +114,7 @@ class Conv2D(Layer):
                 self.fast_input, self.cols, self.x_shape = x, None, x.shape
             elif conv_fast.one_chunk(self, x) and self.probe_lock.acquire(blocking=False):
                 try:
-                    y = conv_fast.forward(self, x, self.probe_scratch)
+                    y = self.probe.forward(self, x)
                 finally:
                     self.probe_lock.release()
             else:
