@@ -188,7 +188,9 @@ def test_reloading_or_closing_a_lab_tab_leaves_no_job_running(page, live_server)
     page.wait_for_timeout(10_000)
     status = {j["id"]: j["status"] for j in _jobs(url)}
     assert status[first["id"]] not in ("queued", "running", "paused"), status[first["id"]]
-    assert status[second["id"]] == "running"  # the open tab's job carries on
+    # The open tab's job carries on past the idle reclaim: still running, or (a fast
+    # machine: 201 epochs in under 10 s on a Zen 5 VM) run to its end; never "stopped".
+    assert status[second["id"]] in ("running", "completed"), status[second["id"]]
     page.close()
     deadline = time.monotonic() + 10
     while _running(url) and time.monotonic() < deadline:
