@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from nnplayground.jobs.config import resolve
-from nnplayground.jobs.errors import NotFound
+from nnplayground.jobs.errors import Conflict, NotFound
 from nnplayground.jobs.hub import Hub
-from nnplayground.jobs.model import Kind
+from nnplayground.jobs.model import Kind, Status
 from nnplayground.jobs.service import JobService, JobSettings
-from nnplayground.jobs.state import StepHistory
+from nnplayground.jobs.state import StepHistory, TrainState
 from nnplayground.jobs.store import SqliteJobStore
 from nnplayground.labs.registry import all_labs
 from tests.server.conftest import TINY_RUN
@@ -48,6 +48,31 @@ def test_a_run_completes_with_history_result_and_weights(service: JobService) ->
     assert service.store.history(run["id"])["steps"] == steps  # and the same in the store
     probs = service.infer(run["id"], lambda m: m.predict_proba(np.zeros((1, 2), np.float32)))
     assert probs.shape == (1, 2)
+
+
+def test_a_mirrored_run_that_ended_elsewhere_predicts_from_its_saved_weights(
+        service: JobService) -> None:
+    """On a cluster a server mirrors runs other nodes train; the mirror never holds their
+    weights.  Once such a run has ended with its weights saved, predictions read the file
+    (they got a 409 no_weights_yet in a cluster test); with no file, the 409 stays."""
+    run = service.create_run(resolve(TINY_RUN))
+    until(lambda: service.get_run(run["id"])["status"] == "completed")
+    want = service.infer(run["id"], lambda m: m.predict_proba(np.ones((1, 2), np.float32)))
+    row = service.get_run(run["id"])
+    mirror = TrainState(id=run["id"], kind=Kind.TRAIN, name=row["name"],
+                        config=row["config"], created_at=time.time(),
+                        status=Status.COMPLETED)
+    service.live[run["id"]] = mirror  # what a mirror of another node's run looks like
+    try:
+        got = service.infer(run["id"], lambda m: m.predict_proba(np.ones((1, 2), np.float32)))
+        np.testing.assert_array_equal(got, want)
+        path = service.recorder.weights_path(run["id"])
+        path.rename(path.with_suffix(".gone"))
+        with pytest.raises(Conflict) as err:
+            service.infer(run["id"], lambda m: m.predict(np.ones((1, 2), np.float32)))
+        assert err.value.code == "no_weights_yet"
+    finally:
+        service.live.pop(run["id"], None)
 
 
 def test_a_failing_job_ends_failed_without_a_traceback(service: JobService) -> None:

@@ -14,7 +14,7 @@ from ..engine import Sequential
 from . import datasets, probes, training
 from .config import RunConfig
 from .errors import ConfigError, Conflict
-from .model import Kind
+from .model import FINISHED, Kind
 from .state import TrainState
 
 T = TypeVar("T")
@@ -54,7 +54,7 @@ class Predictions:
         """``fn(model)`` on a model of its own holding the run's latest published weights
         (the training model is never touched)."""
         job = self.live.get(job_id)
-        if isinstance(job, TrainState):
+        if isinstance(job, TrainState) and not self._ended_elsewhere(job):
             if job.snapshot.weights is None:
                 raise Conflict(f"run {job_id} has no weights yet (status {job.status})",
                                code="no_weights_yet", id=job_id, status=str(job.status))
@@ -90,11 +90,18 @@ class Predictions:
         return probes.cell_probs(probs, data.x_test, data.y_test, true, pred, data.image_shape,
                                  offset, limit)
 
+    def _ended_elsewhere(self, job: TrainState) -> bool:
+        """A run this server only mirrors (on a cluster another node trained it) that has
+        ended and saved its weights: the mirror never holds them, the shared file does.
+        (Seen in the cluster test: a prediction right after the run ended got a 409.)"""
+        return (job.snapshot.weights is None and job.status in FINISHED
+                and self.recorder.weights_path(job.id).exists())
+
     def _weights_key(self, job_id: int) -> tuple | None:
         """Which weights a prediction would use now: a live run's published version, or the
         saved file (its mtime: a finished run's weights do not change)."""
         job = self.live.get(job_id)
-        if isinstance(job, TrainState):
+        if isinstance(job, TrainState) and not self._ended_elsewhere(job):
             return job_id, "live", job.snapshot.version
         try:
             return job_id, "saved", self.recorder.weights_path(job_id).stat().st_mtime_ns
