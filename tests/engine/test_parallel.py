@@ -123,7 +123,7 @@ def test_only_paths_is_checked_and_restored():
 
 
 @pytest.mark.parametrize("batch,fan_in,units",
-                         [(64, 300, 40), (100, 4320, 100), (3, 5, 2), (4, 1, 3)])
+                         [(64, 300, 40), (100, 4320, 100), (3, 5, 2), (64, 1, 40)])
 @pytest.mark.parametrize("input_grad", [True, False])
 def test_dense_fast_path_agrees_with_reference(monkeypatch, batch, fan_in, units, input_grad):
     monkeypatch.setattr(blas, "SMALL_GEMM", 1000)  # the small case still splits
