@@ -23,6 +23,14 @@ export function isFinal(status) {
   return FINAL.has(status);
 }
 
+/** Whether an HTTP answer about a run is older than the steps the socket already brought:
+ * it can arrive after them (seen: a pause's re-read said step 4900 when the page showed
+ * 6100), and applying it would move the step count, and maybe the status, backwards. */
+export function olderThanShown(run, lastStep) {
+  const step = run?.progress?.step;
+  return Number.isFinite(step) && step < lastStep;
+}
+
 export function currentRun() {
   return current ? { id: current.id, status: current.status } : null;
 }
@@ -109,7 +117,8 @@ function startPolling(me) {
   me.poll = setInterval(async () => {
     if (current !== me || isFinal(me.status)) return stopPolling(me);
     try {
-      applyRun(await api.getRun(me.id));
+      const run = await api.getRun(me.id);
+      if (!olderThanShown(run, me.lastStep)) applyRun(run);
     } catch (e) {
       stopPolling(me);
       showError(e);
@@ -151,7 +160,7 @@ async function reconcile(me) {
   if (current !== me) return;
   try {
     const run = await api.getRun(me.id);
-    if (current === me) setStatus(run.status, run);
+    if (current === me && !olderThanShown(run, me.lastStep)) setStatus(run.status, run);
   } catch {
     // the socket or the next poll will bring the state
   }
