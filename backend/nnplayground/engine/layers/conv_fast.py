@@ -92,17 +92,22 @@ def strip_columns(
     flat = buf.reshape(c, n, -1)
     shape = (c, kh, kw, n, oh * wp)
     cols = np.empty(shape, x.dtype) if ws is None else ws.get("strip_cols", shape, x.dtype)
-    # Every offset's run in one view (offset (i, j) starts i*Wp + j into the image), so
-    # the kh*kw runs are one NumPy call: with two parts at once each call is a chance to
-    # wait for the GIL, and each wait sleeps the core.  9 calls -> 1 cut DeepConvNet's
-    # conv forward + backward 58 -> 53 ms a step, measured on a Zen 5 VM.
-    # (np.ndarray over the buffer, not as_strided: 1.1 against 4.6 us of Python, and it
-    # checks that every run stays inside the buffer.)
-    item = flat.itemsize
-    runs = np.ndarray(shape, flat.dtype, flat, 0,
-                      (flat.strides[0], wp * item, item, flat.strides[1], item))
-    np.copyto(cols, runs)
+    np.copyto(cols, _runs(flat, kh, kw, oh, wp))
     return cols.reshape(c * kh * kw, n * oh * wp), wp
+
+
+def _runs(flat: np.ndarray, kh: int, kw: int, oh: int, wp: int) -> np.ndarray:
+    """Every kernel offset's run of a padded (C, N, (Hp+1)*Wp) buffer in one view
+    (C, kh, kw, N, OH*Wp): offset (i, j) starts i*Wp + j into each image.  Copying it is
+    one NumPy call instead of kh*kw: with two parts at once each call is a chance to wait
+    for the GIL, and each wait sleeps the core.  9 calls -> 1 cut DeepConvNet's conv
+    forward + backward 58 -> 53 ms a step, measured on a Zen 5 VM.  (np.ndarray over the
+    buffer, not as_strided: 1.1 against 4.6 us of Python, and it checks that every run
+    stays inside the buffer.)"""
+    c, n, _ = flat.shape
+    item = flat.itemsize
+    return np.ndarray((c, kh, kw, n, oh * wp), flat.dtype, flat, 0,
+                      (flat.strides[0], wp * item, item, flat.strides[1], item))
 
 
 def uses_strips(layer: Conv2D, channels: int) -> bool:
@@ -264,8 +269,8 @@ class Probe:
     with every buffer and view made once per input shape, so a conv is five NumPy calls
     and little Python: DeepConvNet's five strip convs took 301 against 364 us for one
     image (median of 3,000 calls each, same process).  The bias is added in the copy that
-    drops the junk columns.  Other convs, and the first call of a shape, take forward()
-    with a kept Scratch.  Callers hold the layer's probe lock (see Conv2D.forward)."""
+    drops the junk columns.  Convs without strips take forward() with a kept Scratch.
+    Callers hold the layer's probe lock (see Conv2D.forward)."""
 
     def __init__(self) -> None:
         self.scratch = Scratch()
@@ -293,11 +298,8 @@ class Probe:
         p = layer.padding
         hp, wp = h + 2 * p, w + 2 * p
         buf = np.zeros((c, n, hp + 1, wp), x.dtype)  # one spare row, as strip_columns
-        flat = buf.reshape(c, n, -1)
-        item = flat.itemsize
         self.inner = buf[:, :, p : p + h, p : p + w]
-        self.runs = np.ndarray((c, kh, kw, n, oh * wp), x.dtype, flat, 0,
-                               (flat.strides[0], wp * item, item, flat.strides[1], item))
+        self.runs = _runs(buf.reshape(c, n, -1), kh, kw, oh, wp)
         self.cols = np.empty(self.runs.shape, x.dtype)
         self.cols2d = self.cols.reshape(c * kh * kw, n * oh * wp)
         self.full = np.empty((f, n * oh * wp), x.dtype)
