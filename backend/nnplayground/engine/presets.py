@@ -80,7 +80,7 @@ def two_layer_net() -> Preset:
         "TwoLayerNet(5章)",
         "5章の2層ニューラルネット(two_layer_net.py)と同じ構成:Affine 784→50、ReLU、"
         "Affine 50→10、Softmax-with-Loss。重みの初期値は標準偏差0.01のガウス分布、"
-        "学習はSGD(学習率0.1、バッチサイズ100)。4章版は活性化関数がsigmoidです。",
+        "学習はSGD(学習率0.1、バッチサイズ100)。4章版は活性化関数にシグモイド関数を使います。",
         {
             "input_shape": [784],
             "layers": [
