@@ -55,6 +55,8 @@ function applyRun(run) {
     pushSteps(run.history.steps || []);
     for (const e of run.history.epochs || []) pushEpoch(e);
   }
+  // A run that ended before the socket opened still shows its last histograms.
+  if (run.activations) bus.emit("run:activations", run.activations);
   setStatus(run.status, run);
 }
 

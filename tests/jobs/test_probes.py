@@ -51,3 +51,38 @@ def test_a_cell_holds_every_example_of_its_pair_most_confident_first() -> None:
     assert probes.cell_probs(probs, x, y, 1, 1, None, 0, 10)["total"] == 1  # a correct cell
     points = probes.cell_probs(probs, x, y, 0, 2, None, 0, 10)["items"]
     assert points[0]["image"] is None and points[0]["point"] == [12, 13, 14, 15]
+
+
+def test_the_final_weights_histograms_reach_a_late_joiner_when_nobody_watched() -> None:
+    """A fast run can end before the page's socket opens: ProbeCallback still sends one set
+    for the final weights, and the run's state keeps it (the page shows it on joining)."""
+    from nnplayground.jobs.callbacks import ProbeCallback
+    from nnplayground.jobs.model import Kind
+    from nnplayground.jobs.state import TrainState
+
+    class Quiet:  # a job context nobody watches
+        def __init__(self) -> None:
+            self.events: list[tuple[str, dict]] = []
+
+        def watched(self) -> bool:
+            return False
+
+        def filter_layers(self) -> set[int]:
+            return set()
+
+        def emit(self, type_: str, data: dict, layer: int | None = None) -> None:
+            self.events.append((type_, data))
+
+    rng = np.random.default_rng(0)
+    model = Sequential([{"type": "dense", "units": 4}, {"type": "relu"},
+                        {"type": "dense", "units": 2}], input_shape=(3,), rng=0)
+    model.compile(optimizer="sgd", loss="softmax_cross_entropy")
+    ctx = Quiet()
+    x, y = rng.standard_normal((40, 3)).astype(np.float32), rng.integers(0, 2, 40)
+    model.fit(x, y, epochs=1, batch_size=10, verbose=0,
+              callbacks=[ProbeCallback(ctx, x[:8], every=3)])  # type: ignore[arg-type]
+    sent = [(t, d["step"]) for t, d in ctx.events if t == "activations"]
+    assert sent == [("activations", 4)]  # the last step, once, though nobody watched
+    state = TrainState(id=1, kind=Kind.TRAIN, name="r", config={}, created_at=0.0)
+    state.record("activations", dict(ctx.events[0][1]), store=None)  # type: ignore[arg-type]
+    assert state.state()["activations"]["step"] == 4

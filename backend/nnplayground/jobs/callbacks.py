@@ -113,15 +113,28 @@ class StreamCallback(Callback):
 
 
 class ProbeCallback(Callback):
-    """Activation and weight histograms and conv filters, only while someone watches."""
+    """Activation and weight histograms and conv filters while someone watches, and once
+    more for the final weights: a run can end before the page's socket opens (40 steps
+    of TwoLayerNet take ~20 ms on a fast machine), and the run's state keeps that last
+    set for a late joiner (TrainState.state)."""
 
     def __init__(self, ctx: JobContext, probe: np.ndarray, every: int) -> None:
         super().__init__()
         self.ctx, self.probe, self.every = ctx, probe, every
+        self.step, self.sent = 0, -1
 
     def on_batch_end(self, step: int, logs: dict) -> None:
+        self.step = step
         if not self.every or step % self.every or not self.ctx.watched():
             return
+        self._emit(step)
+
+    def on_train_end(self, logs: dict) -> None:
+        if self.every and self.sent != self.step:  # not already sent for these weights
+            self._emit(self.step)
+
+    def _emit(self, step: int) -> None:
+        self.sent = step
         model, ctx = self.model, self.ctx
         ctx.emit("activations", {"step": step,
                                  "layers": probes.activation_histograms(model, self.probe)})

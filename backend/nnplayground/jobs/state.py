@@ -139,6 +139,7 @@ class TrainState(LiveJob):
     epochs: list[dict[str, Any]] = field(default_factory=list)
     snapshot: Snapshot = field(default_factory=Snapshot)
     last_evaluation: dict[str, Any] | None = None
+    last_activations: dict[str, Any] | None = None  # the newest histograms, for late joiners
     _flushed: float = field(default_factory=time.monotonic)
     _stepped: bool = False  # whether the store has seen a step of this run yet
 
@@ -163,6 +164,8 @@ class TrainState(LiveJob):
             self.flush(store)
         elif type_ == "evaluation":
             self.last_evaluation = data
+        elif type_ == "activations":
+            self.last_activations = data
         return data
 
     def flush(self, store: JobStore) -> None:
@@ -171,7 +174,7 @@ class TrainState(LiveJob):
         self._flushed = time.monotonic()
 
     def state(self) -> dict[str, Any]:
-        return {**self.row(), "seq": self.seq,
+        return {**self.row(), "seq": self.seq, "activations": self.last_activations,
                 "history": {"steps": [list(p) for p in self.history.points],
                             "epochs": list(self.epochs)}}
 
