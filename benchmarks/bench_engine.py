@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nnplayground.engine import OPTIMIZERS, PRESETS, Sequential, blas, parallel
+from nnplayground.engine import OPTIMIZERS, PRESETS, Sequential, blas, parallel, replicas
 from nnplayground.engine.data import load_mnist
 from nnplayground.engine.data import mnist as mnist_module
 
@@ -201,8 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", choices=["fast", "reference"], default="fast",
                         help="the engine's fast paths (its default) or every layer's "
                         "reference path (parallel.only_paths)")
+    parser.add_argument("--no-replicas", action="store_true",
+                        help="keep every step in one process (replicas.py: DeepConvNet's "
+                        "steps are otherwise shared with a second process)")
     args = parser.parse_args(argv)
-    print(f"engine paths: {args.paths}")
+    replicas.set_enabled(not args.no_replicas)
+    print(f"engine paths: {args.paths}; steps shared with a second process (replicas.py): "
+          f"{'no' if args.no_replicas else 'when big enough'}")
     with parallel.only_paths(args.paths):
         return run(args)
 
@@ -265,6 +270,9 @@ def run(args: argparse.Namespace) -> int:
         print(ratio_row(name, times, 1.0), flush=True)
     if args.profile or args.cprofile:
         from _profile import cprofile_net, profile_net
+
+        # Per-layer times are one process's: a shared step would show only its first half.
+        replicas.set_enabled(False)
         for name in args.nets:
             if args.profile:
                 profile_net(name, x, y, max(10, args.steps // 2))

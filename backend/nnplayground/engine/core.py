@@ -107,6 +107,12 @@ class Layer:
     # (the first on ties): an elementwise ReLU then gives the same whether it runs before
     # or after this layer (ReLU.runs_after).
     selects_maximum: ClassVar[bool] = False
+    # Whether training mode mixes the samples of a batch (batch statistics): such a model's
+    # steps are never split between processes (replicas.py).
+    couples_samples: ClassVar[bool] = False
+    # Whether training mode draws random numbers (Dropout's masks): a split step then seeds
+    # the second process's generator from the model's.
+    stochastic: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -169,6 +175,11 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return input_shape
+
+    def multiply_adds(self) -> int:
+        """Multiply-adds of one sample's forward pass (built layer): what decides whether a
+        training step is big enough to share with a second process (replicas.py)."""
+        return 0
 
     def estimate(self, input_shape: Shape, batch_size: int, itemsize: int = 4) -> tuple[int, int]:
         """(parameters, scratch bytes of one training step) from the config alone, before

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import replicas
 from .losses import LOSSES
 from .metrics import METRICS, check_data
 
@@ -45,14 +46,29 @@ class InferenceMixin:
             return 0.0
         return 0.5 * wd * sum(float(np.vdot(p.value, p.value)) for p in self._params if p.decay)
 
-    def _train_batch(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+    def _gradients(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        """Forward and backward of one batch: every ``Parameter.grad`` filled; returns the
+        loss (without the L2 penalty) and the loss layers' output."""
         out = self._forward(xb, training=True, layers=self._loss_layers)
-        loss = float(self.loss.forward(out, yb)) + self._penalty()  # both before the update
+        loss = float(self.loss.forward(out, yb))
         grad = self.loss.backward()
         for layer in self._backprop:
             grad = layer.backward(grad)
-        self.optimizer.step(self._params)
         return loss, out
+
+    def _train_batch(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        penalty = self._penalty()  # the loss is reported before the update
+        replica = replicas.replica_for(self) if replicas.wanted(self, len(xb)) else None
+        if replica is None:
+            loss, out = self._gradients(xb, yb)
+        else:
+            try:
+                loss, out = replica.step(self, xb, yb)
+            except (EOFError, OSError):  # the second process died: go on alone
+                replicas.refuse(self)
+                loss, out = self._gradients(xb, yb)
+        self.optimizer.step(self._params)
+        return loss + penalty, out
 
     def train_step(self, xb: np.ndarray, yb: np.ndarray) -> float:
         """One forward/backward/update on a batch; returns the loss before the update."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import replicas
 from . import spec as specs
 from .config import ConfigMixin
 from .core import Layer, Parameter, Shape, SpecError
@@ -231,6 +232,7 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
 
     def _plan(self) -> None:
         """Which layers the loss sees, and the backward path through them."""
+        replicas.forget(self)  # a second process holds the old layers or loss
         self._loss_layers = _reordered(self._loss_layers_for(self.loss))
         # The data needs no gradient, so backprop stops at the first layer with parameters
         # (as torch does): for a convnet that skips the first conv's col2im every step.

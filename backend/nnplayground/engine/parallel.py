@@ -38,6 +38,10 @@ _forced: str | None = os.environ.get("NNPG_PATHS") if os.environ.get("NNPG_PATHS
     else None
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+# One part a layer, for this thread (one_part) or the whole process (hold_to_one_part): a
+# training step shared with a second process (replicas.py) runs each half on one core.
+_local = threading.local()
+_held = False
 
 
 def enabled() -> bool:
@@ -62,8 +66,33 @@ def only_paths(path: str | None) -> Iterator[None]:
 
 def workers() -> int:
     """Parts a batch is cut into: OpenBLAS's own thread count (the cores, or
-    OPENBLAS_NUM_THREADS), so the engine never asks for more cores than BLAS would use."""
+    OPENBLAS_NUM_THREADS), so the engine never asks for more cores than BLAS would use;
+    one inside ``one_part`` or after ``hold_to_one_part``."""
+    if _held or getattr(_local, "one", False):
+        return 1
     return max(1, blas.max_threads())
+
+
+def cores() -> int:
+    """The cores OpenBLAS would use, whatever ``one_part`` says."""
+    return max(1, blas.max_threads())
+
+
+@contextmanager
+def one_part() -> Iterator[None]:
+    """Within the block this thread's layers run whole, on one core."""
+    before = getattr(_local, "one", False)
+    _local.one = True
+    try:
+        yield
+    finally:
+        _local.one = before
+
+
+def hold_to_one_part() -> None:
+    """Every layer of this process runs whole from now on (a replica's second process)."""
+    global _held
+    _held = True
 
 
 def _forget_pool() -> None:
@@ -80,7 +109,7 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max(1, workers() - 1), thread_name_prefix="nnpg-part")
+            _pool = ThreadPoolExecutor(max(1, cores() - 1), thread_name_prefix="nnpg-part")
         return _pool
 
 

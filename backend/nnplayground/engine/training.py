@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import replicas
 from .callbacks import Callback, CallbackList, History
 from .inference import DEFAULT_BATCH
 from .metrics import METRICS, check_data
@@ -105,6 +106,8 @@ def fit_loop(
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         cbs.on_train_end({"steps": step, "status": status, "error": str(exc) or repr(exc)})
         raise
+    finally:  # a model kept after training (the server's predictions) keeps no idle process
+        replicas.forget(model)
     # Stopping early (EarlyStopping, a callback's stop_training) is a normal end, as in Keras.
     cbs.on_train_end({"steps": step, "status": "completed"})
     return history

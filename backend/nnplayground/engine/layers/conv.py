@@ -88,6 +88,10 @@ class Conv2D(Layer):
         params = self.filters * c * kh * kw + self.filters
         return params, super().estimate(input_shape, batch_size, itemsize)[1] + cols
 
+    def multiply_adds(self) -> int:
+        _, oh, ow = self.output_shape
+        return self.W.size * oh * ow
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any = np.float32) -> Shape:
         out = super().build(input_shape, rng, dtype)
         c = input_shape[0]

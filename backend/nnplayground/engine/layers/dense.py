@@ -71,6 +71,9 @@ class Dense(Layer):
         params = math.prod(input_shape) * self.units + (self.units if self.use_bias else 0)
         return params, super().estimate(input_shape, batch_size, itemsize)[1]
 
+    def multiply_adds(self) -> int:
+        return self.W.size
+
     def _split(self, rows: int) -> bool:
         """Fast path: a batch's products split over the cores (parallel.split), each part
         on one OpenBLAS thread; below SMALL_GEMM one part, still on one thread.  Either way

@@ -22,6 +22,8 @@ MODES = ("inverted", "book")
 
 @LAYERS.register("dropout")
 class Dropout(Layer):
+    stochastic = True
+
     def __init__(self, rate: float = 0.5, mode: str = "inverted") -> None:
         super().__init__()
         self.rate = fraction(rate, "rate", low_open=False, high_open=True)

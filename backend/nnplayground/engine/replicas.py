@@ -1,0 +1,259 @@
+"""Training steps shared with a second process: each process takes part of the batch.
+
+Why a process and not more threads: within one process every NumPy call a thread makes
+takes the GIL again, and on these VMs a thread that waits for it sleeps its core.  Measured
+on the 2-core Zen 4 VM (DeepConvNet, batch 100, Adam): 72 ms a step with each layer's batch
+split over two threads (parallel.split); one process on one core with batch 50 took 54 ms,
+and two such processes at once 54-57 ms each.  So the big steps go here: the model's
+process computes the gradient of the first half of the batch on one core while a copy of
+the model in a second process computes the second half's on the other; the gradients are
+weighted by their share of the batch and summed, and the optimizer then steps once, in the
+model's process.  Mathematically that is the full batch's gradient (every loss here is a
+mean over the batch); in float32 the sums run in another order (tests check 1e-5).
+
+What the copy needs each step travels as little as possible: the weights (written by the
+model's process into shared memory), the half batch (through the pipe), and back the
+half's loss, outputs (for the metrics) and gradients (shared memory).  The copy is built
+from the model's config, so every layer type works without code of its own here; models
+that couple the samples of a batch (BatchNormalization's batch statistics) never split.
+Dropout in the copy draws from a generator seeded by the model's own, once a step, so a
+seeded run repeats exactly.
+
+The second process is a fresh interpreter (``python -m nnplayground.engine._replica_process``),
+not a fork: a fork of the server, with its threads, could inherit a held lock, and
+multiprocessing's spawn and forkserver run the parent's main script again in the child (a
+learner's script without an ``if __name__ == "__main__"`` guard would train twice).  One
+idle process is kept for the next model, so a process pays the interpreter's start once.
+The shared memory's name is unlinked as soon as the copy has mapped it, so a crash leaves
+nothing behind; the copy exits when its socket closes (its model's process died).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import weakref
+from multiprocessing.connection import Connection
+from multiprocessing.shared_memory import SharedMemory
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import parallel
+
+if TYPE_CHECKING:
+    from .model import Sequential
+
+# Multiply-adds of a step below which the batch stays in one process.  Interleaved A/B on
+# the Zen 4 VM, batch 100: DeepConvNet (8.8e8) 65.7 -> 58.7 ms a step (median), but
+# SimpleConvNet (8.7e7) 9.15 -> 10.72: its steps already split well over threads, and the
+# hand-off (half batch and outputs through the socket, weights and gradients through shared
+# memory, the gradients summed) costs more than the GIL does there.
+MIN_WORK = 3e8
+# Samples each process must get at least.
+MIN_PART = 8
+CHILD = "nnplayground.engine._replica_process"  # what the second process runs
+START_TIMEOUT = 60.0  # seconds: a new interpreter imports NumPy and the engine
+
+_replicas: weakref.WeakKeyDictionary[Any, Replica] = weakref.WeakKeyDictionary()
+_refused: weakref.WeakSet[Any] = weakref.WeakSet()
+_lock = threading.Lock()
+_enabled = os.environ.get("NNPG_REPLICAS", "1") != "0"
+
+
+def set_enabled(on: bool) -> None:
+    """Process-wide switch (benchmarks compare both); ``NNPG_REPLICAS=0`` sets it off at
+    start."""
+    global _enabled
+    _enabled = bool(on)
+    if not on:
+        with _lock:
+            for replica in list(_replicas.values()):
+                replica.close()
+            _replicas.clear()
+
+
+def wanted(model: Sequential, n: int) -> bool:
+    """Whether a training step on ``n`` samples should be shared with a second process."""
+    return (_enabled and parallel.enabled() and parallel.workers() >= 2
+            and n >= 2 * MIN_PART and model not in _refused
+            and not any(layer.couples_samples for layer in model.layers)
+            and n * sum(layer.multiply_adds() for layer in model.layers) >= MIN_WORK)
+
+
+def replica_for(model: Sequential) -> Replica | None:
+    """The model's second process, started on first use; None when it cannot start."""
+    with _lock:
+        replica = _replicas.get(model)
+        if replica is None:
+            try:
+                replica = Replica(model)
+            except Exception:  # noqa: BLE001 - e.g. a layer type the copy cannot build
+                _refused.add(model)  # it trains in its own process, as without replicas
+                return None
+            _replicas[model] = replica
+        return replica
+
+
+def forget(model: Sequential) -> None:
+    """Stop the model's second process (its layers or loss changed, or training ended)."""
+    with _lock:
+        replica = _replicas.pop(model, None)
+        _refused.discard(model)
+    if replica is not None:
+        replica.close()
+
+
+def refuse(model: Sequential) -> None:
+    """Train this model in its own process only from now on (its second process died)."""
+    forget(model)
+    _refused.add(model)
+
+
+class _Child:
+    """A second interpreter running ``_main``, talking over a socket pair."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        root = str(Path(__file__).resolve().parents[2])  # the folder holding nnplayground
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
+                   PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", CHILD, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                close_fds=True)
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+
+    def ask(self, message: tuple, timeout: float) -> tuple:
+        self.conn.send(message)
+        if not self.conn.poll(timeout):
+            raise RuntimeError("the second process did not answer")
+        return self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.close()  # it reads EOF and exits
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+_idle: list[_Child] = []  # at most one, ready for the next model
+
+
+def _take_child() -> _Child:
+    while _idle:
+        child = _idle.pop()
+        if child.proc.poll() is None:
+            return child
+        child.close()
+    return _Child()
+
+
+def _give_back(child: _Child, shm: SharedMemory) -> None:
+    try:
+        ok = child.proc.poll() is None and child.ask(("release",), 5.0) == ("released",)
+    except (OSError, EOFError, RuntimeError):
+        ok = False
+    with _lock_idle:
+        if ok and not _idle:
+            _idle.append(child)
+            child = None
+    if child is not None:
+        child.close()
+    with contextlib.suppress(BufferError):  # a view still exported: the OS frees it
+        shm.close()
+
+
+_lock_idle = threading.Lock()
+
+
+def _shutdown_idle() -> None:
+    with _lock_idle:
+        children = list(_idle)
+        _idle.clear()
+    for child in children:
+        child.close()
+
+
+atexit.register(_shutdown_idle)
+
+
+class Replica:
+    """A copy of a model in a second process, computing the gradient of part of a batch."""
+
+    def __init__(self, model: Sequential) -> None:
+        params = model.parameters()
+        self.dtype = np.dtype(model.dtype)
+        self.sizes = [p.size for p in params]
+        total = sum(self.sizes)
+        self.shm = SharedMemory(create=True, size=max(1, 2 * total * self.dtype.itemsize))
+        self.child: _Child | None = None
+        try:
+            self.values = self._views(0, params)
+            self.grads = self._views(total, params)
+            payload = {"config": model.get_config(), "dtype": self.dtype.str,
+                       "loss": model.loss, "shm": self.shm.name}
+            with _lock_idle:
+                self.child = _take_child()
+            reply = self.child.ask(("build", payload), START_TIMEOUT)
+            if reply[0] != "ready":
+                raise RuntimeError(f"the second process could not build the model: {reply[1]}")
+        except BaseException:
+            if self.child is not None:
+                self.child.close()
+            self.values = self.grads = []
+            self.shm.close()
+            raise
+        finally:
+            self.shm.unlink()  # both processes have it mapped (or the start failed)
+        self._finalizer = weakref.finalize(self, _give_back, self.child, self.shm)
+
+    def _views(self, start: int, params: list) -> list[np.ndarray]:
+        views, offset = [], start
+        for p, size in zip(params, self.sizes, strict=True):
+            views.append(np.ndarray(p.shape, self.dtype, self.shm.buf,
+                                    offset * self.dtype.itemsize))
+            offset += size
+        return views
+
+    def step(self, model: Sequential, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        """The gradient of the whole batch in every ``Parameter.grad`` (the first half here,
+        the rest there); returns the batch's loss (no penalty) and the loss layers' output."""
+        params = model.parameters()
+        n = len(xb)
+        k = n // 2
+        for view, p in zip(self.values, params, strict=True):
+            np.copyto(view, p.value)
+        seed = (int(model.rng.integers(1 << 63))
+                if any(layer.stochastic for layer in model.layers) else None)
+        conn = self.child.conn
+        conn.send(("step", xb[k:], yb[k:], seed, np.geterr()))
+        try:
+            with parallel.one_part():
+                loss_here, out_here = model._gradients(xb[:k], yb[:k])
+        finally:
+            reply = conn.recv()  # always: the pipe stays in step even if this half raised
+        if reply[0] != "done":
+            raise reply[1]
+        _, loss_there, out_there = reply
+        here, there = self.dtype.type(k / n), self.dtype.type((n - k) / n)
+        for p, g in zip(params, self.grads, strict=True):
+            p.grad *= here
+            p.grad += g * there
+        loss = (k * loss_here + (n - k) * loss_there) / n
+        return loss, np.concatenate([out_here, out_there])
+
+    def close(self) -> None:
+        self.values = self.grads = []
+        self._finalizer()
