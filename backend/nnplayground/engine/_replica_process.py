@@ -4,6 +4,7 @@ own module, so that running it does not import the module it runs a second time.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import sys
 from multiprocessing import resource_tracker
@@ -39,7 +40,7 @@ class _Copy:
                                          (total + offset) * dtype.itemsize))
             offset += p.size
 
-    def step(self, xb: np.ndarray, yb: np.ndarray, seed: int | None,
+    def step(self, xb: np.ndarray, yb: np.ndarray, share: float, seed: int | None,
              errors: dict[str, str]) -> tuple[float, np.ndarray]:
         for p, v in zip(self.params, self.values, strict=True):
             np.copyto(p.value, v)
@@ -47,14 +48,19 @@ class _Copy:
             bits = self.model.rng.bit_generator
             bits.state = type(bits)(seed).state
         with np.errstate(**errors):
-            loss, out = self.model._gradients(xb, yb)
+            loss, out = self.model._gradients(xb, yb, share)
         for g, p in zip(self.grads, self.params, strict=True):
-            np.copyto(g, p.grad)
+            if p.grad is not g:  # a layer that replaced its gradient array instead of
+                np.copyto(g, p.grad)  # filling it: copy, and fill the shared one from now
+                p.grad = g
         return loss, out
 
     def close(self) -> None:
+        for p in self.params:  # let go of the shared memory before unmapping it
+            p.grad = np.zeros_like(p.value)
         self.values = self.grads = []
-        self.shm.close()
+        with contextlib.suppress(BufferError):  # a view still held: the OS frees it at exit
+            self.shm.close()
 
 
 def _main(fd: int) -> None:

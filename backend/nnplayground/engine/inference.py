@@ -46,12 +46,16 @@ class InferenceMixin:
             return 0.0
         return 0.5 * wd * sum(float(np.vdot(p.value, p.value)) for p in self._params if p.decay)
 
-    def _gradients(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
-        """Forward and backward of one batch: every ``Parameter.grad`` filled; returns the
-        loss (without the L2 penalty) and the loss layers' output."""
+    def _gradients(self, xb: np.ndarray, yb: np.ndarray,
+                   share: float = 1.0) -> tuple[float, np.ndarray]:
+        """Forward and backward of one batch: every ``Parameter.grad`` filled (times
+        ``share``, this batch's part of a bigger one); returns the loss (its mean over xb,
+        without the L2 penalty) and the loss layers' output."""
         out = self._forward(xb, training=True, layers=self._loss_layers)
         loss = float(self.loss.forward(out, yb))
         grad = self.loss.backward()
+        if share != 1.0:  # on the (N, outputs) gradient, not on every weight's
+            grad = grad * grad.dtype.type(share)
         for layer in self._backprop:
             grad = layer.backward(grad)
         return loss, out

@@ -51,14 +51,21 @@ if TYPE_CHECKING:
     from .model import Sequential
 
 # Multiply-adds of a step below which the batch stays in one process.  Interleaved A/B on
-# the Zen 4 VM, batch 100: DeepConvNet (8.8e8) 65.7 -> 58.7 ms a step (median), but
-# SimpleConvNet (8.7e7) 9.15 -> 10.72: its steps already split well over threads, and the
-# hand-off (half batch and outputs through the socket, weights and gradients through shared
-# memory, the gradients summed) costs more than the GIL does there.
+# the Zen 4 VM, batch 100, threads -> second process: DeepConvNet (8.8e8) 68.3 -> 59.6 and
+# 68.3 -> 58.5 ms a step (median), SimpleConvNet (8.7e7) 9.20 -> 9.34 and 12.37 -> 12.35:
+# its steps already split well over threads, and the hand-off (half batch and outputs
+# through the socket, weights and gradients through shared memory, Adam after both) eats
+# what the second core gains.
 MIN_WORK = 3e8
 # Samples each process must get at least.
 MIN_PART = 8
 CHILD = "nnplayground.engine._replica_process"  # what the second process runs
+# glibc's malloc in a fresh interpreter maps each temporary over 128 KiB afresh and hands
+# it back after use, so every step paid page faults the model's process (its thresholds
+# long since raised by bigger frees) did not: 547 a step for SimpleConvNet's half batch,
+# 1,194 for DeepConvNet's, and the copy ran 5-27 % slower than the same half in the
+# model's process.  Fixed thresholds keep that memory: 0 faults a step.
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(64 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
 START_TIMEOUT = 60.0  # seconds: a new interpreter imports NumPy and the engine
 
 _replicas: weakref.WeakKeyDictionary[Any, Replica] = weakref.WeakKeyDictionary()
@@ -122,7 +129,8 @@ class _Child:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair()
         root = str(Path(__file__).resolve().parents[2])  # the folder holding nnplayground
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
+        env = dict(MALLOC_ENV, **os.environ)  # a user's own malloc settings win
+        env.update(OPENBLAS_NUM_THREADS="1",
                    PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         try:
             self.proc = subprocess.Popen(
@@ -238,19 +246,19 @@ class Replica:
         seed = (int(model.rng.integers(1 << 63))
                 if any(layer.stochastic for layer in model.layers) else None)
         conn = self.child.conn
-        conn.send(("step", xb[k:], yb[k:], seed, np.geterr()))
+        # Each half's gradient comes out already weighted by its share of the batch (the
+        # loss gradient is scaled, a (half, outputs) array), so here they only add up.
+        conn.send(("step", xb[k:], yb[k:], (n - k) / n, seed, np.geterr()))
         try:
             with parallel.one_part():
-                loss_here, out_here = model._gradients(xb[:k], yb[:k])
+                loss_here, out_here = model._gradients(xb[:k], yb[:k], k / n)
         finally:
             reply = conn.recv()  # always: the pipe stays in step even if this half raised
         if reply[0] != "done":
             raise reply[1]
         _, loss_there, out_there = reply
-        here, there = self.dtype.type(k / n), self.dtype.type((n - k) / n)
         for p, g in zip(params, self.grads, strict=True):
-            p.grad *= here
-            p.grad += g * there
+            p.grad += g
         loss = (k * loss_here + (n - k) * loss_there) / n
         return loss, np.concatenate([out_here, out_there])
 
