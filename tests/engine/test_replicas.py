@@ -187,3 +187,35 @@ def test_a_model_the_copy_cannot_take_trains_alone(split_all, data):
     assert model not in replicas._replicas and not replicas.wanted(model, 32)
     with one_process():
         assert loss == alone.train_step(x[:32], y[:32])
+
+
+def test_a_forked_child_leaves_the_parents_second_process_alone(split_all, data):
+    x, y = data
+    model = conv_net(0)
+    model.train_step(x[:32], y[:32])
+    pid_before = replicas._replicas[model].child.proc.pid
+    pid = os.fork()
+    if pid == 0:  # the child: its own second process, and the parent's untouched
+        code = 1
+        try:
+            model.train_step(x[32:64], y[32:64])
+            code = 0 if replicas._replicas[model].child.proc.pid != pid_before else 2
+            replicas.forget(model)
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # bounded: a child stuck on a shared socket is killed
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's step never finished")
+    assert os.waitstatus_to_exitcode(status) == 0
+    alone = conv_net(0)
+    with one_process():
+        alone.train_step(x[:32], y[:32])
+        expected = alone.train_step(x[32:64], y[32:64])
+    assert model.train_step(x[32:64], y[32:64]) == pytest.approx(expected, rel=1e-5)

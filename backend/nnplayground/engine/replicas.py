@@ -197,6 +197,20 @@ def _shutdown_idle() -> None:
 atexit.register(_shutdown_idle)
 
 
+def _forget_after_fork() -> None:
+    # A forked child shares its parent's sockets: talking on them, or handing a copy back
+    # when a model dies, would take over the parent's second processes.  It starts afresh.
+    global _lock, _lock_idle
+    for replica in list(_replicas.values()):
+        replica._finalizer.detach()
+    _replicas.clear()
+    _idle.clear()
+    _lock, _lock_idle = threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 class Replica:
     """A copy of a model in a second process, computing the gradient of part of a batch."""
 
