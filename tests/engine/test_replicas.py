@@ -219,3 +219,28 @@ def test_a_forked_child_leaves_the_parents_second_process_alone(split_all, data)
         alone.train_step(x[:32], y[:32])
         expected = alone.train_step(x[32:64], y[32:64])
     assert model.train_step(x[32:64], y[32:64]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_model_collected_anywhere_ends_its_copy_without_waiting(split_all, data):
+    import gc
+    import threading
+
+    x, y = data
+    model = conv_net(0)
+    model.train_step(x[:32], y[:32])
+    child = replicas._replicas[model].child.proc
+    idle_before = list(replicas._idle)
+    done = threading.Event()
+
+    def drop():  # while this thread holds the lock the cyclic GC may interrupt
+        nonlocal model
+        with replicas._lock_idle, replicas._lock:
+            model = None
+            gc.collect()
+        done.set()
+
+    thread = threading.Thread(target=drop, daemon=True)
+    thread.start()
+    assert done.wait(10), "the finalizer waited for a lock its own thread holds"
+    child.wait(timeout=10)  # it read EOF and exited
+    assert replicas._idle == idle_before

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import parallel
+from .replicas import shared_views
 
 
 class _Copy:
@@ -32,13 +33,7 @@ class _Copy:
         self.model.loss = payload["loss"]
         self.model._plan()
         self.params = self.model.parameters()
-        total = sum(p.size for p in self.params)
-        self.values, self.grads, offset = [], [], 0
-        for p in self.params:
-            self.values.append(np.ndarray(p.shape, dtype, self.shm.buf, offset * dtype.itemsize))
-            self.grads.append(np.ndarray(p.shape, dtype, self.shm.buf,
-                                         (total + offset) * dtype.itemsize))
-            offset += p.size
+        self.values, self.grads = shared_views(self.shm, self.params, dtype)
 
     def step(self, xb: np.ndarray, yb: np.ndarray, share: float, seed: int | None,
              errors: dict[str, str]) -> tuple[float, np.ndarray]:

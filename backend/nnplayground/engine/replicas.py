@@ -81,9 +81,10 @@ def set_enabled(on: bool) -> None:
     _enabled = bool(on)
     if not on:
         with _lock:
-            for replica in list(_replicas.values()):
-                replica.close()
+            dropped = list(_replicas.values())
             _replicas.clear()
+        for replica in dropped:
+            replica.close()
 
 
 def wanted(model: Sequential, n: int) -> bool:
@@ -168,6 +169,12 @@ def _take_child() -> _Child:
     return _Child()
 
 
+def _abandon(child: _Child, shm: SharedMemory) -> None:
+    child.conn.close()  # the copy reads EOF and exits; subprocess reaps it later
+    with contextlib.suppress(BufferError):  # a view still exported: the OS frees it
+        shm.close()
+
+
 def _give_back(child: _Child, shm: SharedMemory) -> None:
     try:
         ok = child.proc.poll() is None and child.ask(("release",), 5.0) == ("released",)
@@ -211,19 +218,30 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
+def shared_views(shm: SharedMemory, params: list, dtype: np.dtype
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Both processes' layout of the shared memory: every parameter's value, in order,
+    then every gradient."""
+    total = sum(p.size for p in params)
+    values, grads, offset = [], [], 0
+    for p in params:
+        values.append(np.ndarray(p.shape, dtype, shm.buf, offset * dtype.itemsize))
+        grads.append(np.ndarray(p.shape, dtype, shm.buf, (total + offset) * dtype.itemsize))
+        offset += p.size
+    return values, grads
+
+
 class Replica:
     """A copy of a model in a second process, computing the gradient of part of a batch."""
 
     def __init__(self, model: Sequential) -> None:
         params = model.parameters()
         self.dtype = np.dtype(model.dtype)
-        self.sizes = [p.size for p in params]
-        total = sum(self.sizes)
+        total = sum(p.size for p in params)
         self.shm = SharedMemory(create=True, size=max(1, 2 * total * self.dtype.itemsize))
         self.child: _Child | None = None
         try:
-            self.values = self._views(0, params)
-            self.grads = self._views(total, params)
+            self.values, self.grads = shared_views(self.shm, params, self.dtype)
             payload = {"config": model.get_config(), "dtype": self.dtype.str,
                        "loss": model.loss, "shm": self.shm.name}
             with _lock_idle:
@@ -239,15 +257,10 @@ class Replica:
             raise
         finally:
             self.shm.unlink()  # both processes have it mapped (or the start failed)
-        self._finalizer = weakref.finalize(self, _give_back, self.child, self.shm)
-
-    def _views(self, start: int, params: list) -> list[np.ndarray]:
-        views, offset = [], start
-        for p, size in zip(params, self.sizes, strict=True):
-            views.append(np.ndarray(p.shape, self.dtype, self.shm.buf,
-                                    offset * self.dtype.itemsize))
-            offset += size
-        return views
+        # Dropped without close() (its model collected, perhaps by the cyclic GC on any
+        # thread, the server's event loop included): no lock and no waiting there, only the
+        # socket closed, and the copy exits.  close() hands the copy on for the next model.
+        self._finalizer = weakref.finalize(self, _abandon, self.child, self.shm)
 
     def step(self, model: Sequential, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
         """The gradient of the whole batch in every ``Parameter.grad`` (the first half here,
@@ -278,4 +291,5 @@ class Replica:
 
     def close(self) -> None:
         self.values = self.grads = []
-        self._finalizer()
+        if self._finalizer.detach() is not None:  # not closed or dropped before
+            _give_back(self.child, self.shm)

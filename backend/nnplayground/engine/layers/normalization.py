@@ -21,6 +21,7 @@ from ._validate import fraction, positive_float
 @LAYERS.register("batchnorm", "batch_norm", "batchnormalization")
 class BatchNorm(Layer):
     couples_samples = True  # batch statistics
+
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5) -> None:
         super().__init__()
         self.momentum = fraction(momentum, "momentum", low_open=False, high_open=True)
