@@ -137,8 +137,10 @@ def test_the_room_shows_three_learners_live_and_pins_overlay(browser, class_serv
         assert "1 件実行中" in item.inner_text()
         screenshot(lpage, "room-learner-ja")
         lpage.get_by_test_id(f"open-{ids['ben']}").click()  # one run's own page
+        # The run's page replaces the room's: until it is drawn there is no plot at all
+        # (a fresh-clone run threw "Cannot read properties of null" here).
         lpage.wait_for_function("document.querySelector('[data-testid=room-plot]')"
-                                ".data?.length === 1", timeout=20_000)
+                                "?.data?.length === 1", timeout=20_000)
         lpage.get_by_test_id(f"pad-{ids['ben']}").wait_for()
         screenshot(lpage, "room-run-ja")
         lctx.close()
