@@ -133,7 +133,10 @@ class JobService(Predictions):
             if isinstance(job, TrainState):
                 with job.lock:  # the history and its event number in one step
                     state = job.state()
-                row.update(history=state["history"], seq=state["seq"], status=state["status"])
+                # The newest histograms too: a late joiner skips the events up to ``seq``,
+                # and those may hold the only set (a fast run ends before its page joins).
+                row.update(history=state["history"], seq=state["seq"], status=state["status"],
+                           activations=state["activations"])
             else:
                 row["history"] = self.store.history(job_id)
         return row

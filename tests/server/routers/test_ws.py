@@ -60,6 +60,10 @@ def test_late_join_catches_up(server: LiveServer) -> None:
     assert state["type"] == "state" and state["data"]["status"] == "completed"
     assert len(state["data"]["history"]["steps"]) == 20
     assert [e["epoch"] for e in state["data"]["history"]["epochs"]] == [1, 2]
+    # The final weights' histograms were sent before anyone watched; the state carries them
+    # (CI: the page showed none when a 40-step run ended before its socket opened).
+    assert state["data"]["activations"]["step"] == 20
+    assert state["data"]["activations"]["layers"]
 
 
 def test_stream_rate_contents_and_stop_within_half_a_second(server: LiveServer) -> None:
