@@ -50,13 +50,21 @@ from . import parallel
 if TYPE_CHECKING:
     from .model import Sequential
 
-# Multiply-adds of a step below which the batch stays in one process.  Interleaved A/B on
-# the Zen 4 VM, batch 100, threads -> second process: DeepConvNet (8.8e8) 68.3 -> 59.6 and
-# 68.3 -> 58.5 ms a step (median), SimpleConvNet (8.7e7) 9.20 -> 9.34 and 12.37 -> 12.35:
-# its steps already split well over threads, and the hand-off (half batch and outputs
-# through the socket, weights and gradients through shared memory, Adam after both) eats
-# what the second core gains.
-MIN_WORK = 3e8
+# Which steps go to a second process: those of at least MIN_WORK multiply-adds, in a model
+# doing at least MIN_INTENSITY multiply-adds a sample per input number.  Interleaved A/Bs,
+# median step, threads -> second process:
+# * Zen 4 VM, batch 100: DeepConvNet (8.8e8 a step) 68.3 -> 59.6 and 68.3 -> 58.5 ms;
+#   SimpleConvNet (8.7e7) 9.20 -> 9.34 and 12.37 -> 12.35 (even).
+# * Intel VM with AVX-512 (an empty thread hand-off there: 93 us, and SimpleConvNet makes
+#   10 a step): SimpleConvNet 3.83 -> 3.22, 4.93 -> 4.00, 5.86 -> 4.98, 9.08 -> 7.74 and
+#   15.19 -> 14.00 ms at batch 16, 32, 50, 100 and 200; DeepConvNet 64.8 -> 56.3.
+#   TwoLayerNet loses: 0.33 -> 0.72 ms at batch 100, 1.61 -> 2.16 at 1,000.  Its work is a
+#   few GEMMs that threads split in one hand-off each, while the half batch through the
+#   socket (3 MB at 1,000) costs about as much as the work itself.
+# Multiply-adds a sample per input number: TwoLayerNet 51, the 5x100 MLP 166, SimpleConvNet
+# 1,100, DeepConvNet 11,200.
+MIN_WORK = 1e7
+MIN_INTENSITY = 500
 # Samples each process must get at least.
 MIN_PART = 8
 CHILD = "nnplayground.engine._replica_process"  # what the second process runs
@@ -92,7 +100,14 @@ def wanted(model: Sequential, n: int) -> bool:
     return (_enabled and parallel.enabled() and parallel.workers() >= 2
             and n >= 2 * MIN_PART and model not in _refused
             and not any(layer.couples_samples for layer in model.layers)
-            and n * sum(layer.multiply_adds() for layer in model.layers) >= MIN_WORK)
+            and _work(model, n) >= MIN_WORK)
+
+
+def _work(model: Sequential, n: int) -> float:
+    """A step's multiply-adds, or 0 when the model does too few per input number."""
+    per_sample = sum(layer.multiply_adds() for layer in model.layers)
+    inputs = int(np.prod(model.input_shape or (1,)))
+    return n * per_sample if per_sample >= MIN_INTENSITY * inputs else 0.0
 
 
 def replica_for(model: Sequential) -> Replica | None:
