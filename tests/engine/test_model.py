@@ -170,6 +170,25 @@ def test_forward_trace_matches_predict_and_dtype_option() -> None:
     assert all(p.value.dtype == np.float64 for p in m64.parameters())
 
 
+@pytest.mark.parametrize("last,loss,units", [
+    (None, "softmax_cross_entropy", 3),  # the book's nets: logits out, softmax in the loss
+    ("softmax", "softmax_cross_entropy", 3),  # a final Softmax the loss absorbs
+    ("sigmoid", "sigmoid_bce", 1),
+    (None, "mse", 2),
+    ("only_softmax", "softmax_cross_entropy", 0),  # no layer left before the absorbed one
+])
+def test_probabilities_from_the_trace_equal_predict_proba(last, loss, units) -> None:
+    x = np.random.default_rng(1).random((4, 6), dtype=np.float32)
+    layers = [{"type": "dense", "units": 5}, {"type": "relu"},
+              {"type": "dense", "units": units}] if units else []
+    if last is not None:
+        layers.append({"type": "softmax" if last == "only_softmax" else last})
+    model = Sequential.from_config({"input_shape": [6], "layers": layers}, rng=0)
+    model.compile(optimizer="sgd", loss=loss)
+    np.testing.assert_array_equal(model.proba_from_trace(x, model.forward_trace(x)),
+                                  model.predict_proba(x))
+
+
 def test_weights_are_copies_and_shape_mismatch_names_the_layer() -> None:
     model = Sequential.from_config(CNN_SPEC, rng=0)
     weights = model.get_weights()

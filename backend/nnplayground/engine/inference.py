@@ -141,6 +141,14 @@ class InferenceMixin:
             outputs.append(x)
         return outputs
 
+    def proba_from_trace(self, x: Any, outputs: list[np.ndarray]) -> np.ndarray:
+        """``predict_proba(x)`` from ``forward_trace(x)``'s outputs, without running the
+        network again (the draw pad wants both for every stroke)."""
+        loss = self.loss if self.loss is not None else LOSSES.create("softmax_cross_entropy")
+        kept = len(self._loss_layers_for(loss))
+        logits = outputs[kept - 1] if kept else self._checked(x)[0]
+        return loss.output_activation(logits)
+
     def evaluate(
         self,
         x: Any,

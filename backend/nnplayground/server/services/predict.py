@@ -74,8 +74,12 @@ def run_model(model: Any, image: np.ndarray, layers: bool = True) -> dict[str, A
         raise ApiError(422, "invalid", f"this model takes input {list(shape)}, not a 28x28 image; "
                        "send 'points' instead", field="image")
     x = image.reshape(1, *shape).astype(np.float32)
-    rows = probes.trace_layers(model, x) if layers else []
-    probs = probes.class_probs(model, x)
+    if layers:  # one pass gives the taps and the probabilities (not one pass each)
+        outs = model.forward_trace(x)
+        rows = probes.trace_layers(model, x, outs)
+        probs = probes.as_class_probs(model.proba_from_trace(x, outs))
+    else:
+        rows, probs = [], probes.class_probs(model, x)
     return {"probs": probs[0], "top": int(probs[0].argmax()),
             "input": probes.rounded(image), "layers": rows,
             "server_ms": (time.perf_counter() - t0) * 1000}
