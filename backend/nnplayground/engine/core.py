@@ -143,6 +143,16 @@ class Layer:
         with every output and gradient bit for bit the same (model.py ``_plan``)."""
         return False
 
+    def inference_step(self, x_shape: tuple[int, ...], dtype: Any) -> Any | None:
+        """This layer's step in a small-batch inference plan (plan.py) for inputs of
+        ``x_shape`` (batch included), or None: the plan then calls ``forward``."""
+        return None
+
+    def elementwise_into(self) -> Any | None:
+        """``f(x, out)`` writing ``forward(x, False)`` into ``out`` for an elementwise
+        layer, so that a plan can fold it into the copy before it; None otherwise."""
+        return None
+
     def get_weights(self) -> list[np.ndarray]:
         """Copies of this layer's parameters, then its buffers (as ``Sequential.get_weights``)."""
         return [p.value.copy() for p in self.parameters()] + [

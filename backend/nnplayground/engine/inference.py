@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import replicas
+from . import plan, replicas
 from .losses import LOSSES
 from .metrics import METRICS, check_data
 
@@ -89,6 +89,9 @@ class InferenceMixin:
     def _batched(self, x: np.ndarray, batch_size: int | None, layers: Any) -> np.ndarray:
         size = _batch_size(batch_size)
         if len(x) <= size:
+            planned = plan.predict(self, list(self.layers if layers is None else layers), x)
+            if planned is not None:  # a few images: one planned pass (plan.py)
+                return planned
             return self._forward(x, training=False, layers=layers)
         return np.concatenate(
             [self._forward(x[i : i + size], False, layers) for i in range(0, len(x), size)]

@@ -49,6 +49,9 @@ class ReLU(Layer):
             parallel.elementwise(relu, x, out, parts=parallel.enabled())
         return out
 
+    def elementwise_into(self) -> Any:
+        return lambda x, out: np.maximum(x, zeros_like_flat(out), out=out)
+
     def runs_after(self, following: Layer) -> bool:
         """ReLU is non-decreasing, so relu(max of a window) = max of relu(window).  The
         gradient agrees too: where the window's max m > 0 it is the same first entry

@@ -108,6 +108,13 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         return self.stride == 1 and kh == kw and self.padding < kh and self.filters <= 2 * channels
 
+    def inference_step(self, x_shape: tuple[int, ...], dtype: Any) -> Any | None:
+        if self.stride != 1:
+            return None
+        from ..plan import ConvStep  # plan.py builds on this module's fast path
+
+        return ConvStep(self, x_shape, dtype)
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         x = np.asarray(x, self.dtype)
         kh, kw = self.kernel_size

@@ -92,11 +92,11 @@ def strip_columns(
     flat = buf.reshape(c, n, -1)
     shape = (c, kh, kw, n, oh * wp)
     cols = np.empty(shape, x.dtype) if ws is None else ws.get("strip_cols", shape, x.dtype)
-    np.copyto(cols, _runs(flat, kh, kw, oh, wp))
+    np.copyto(cols, strip_runs(flat, kh, kw, oh, wp))
     return cols.reshape(c * kh * kw, n * oh * wp), wp
 
 
-def _runs(flat: np.ndarray, kh: int, kw: int, oh: int, wp: int) -> np.ndarray:
+def strip_runs(flat: np.ndarray, kh: int, kw: int, oh: int, wp: int) -> np.ndarray:
     """Every kernel offset's run of a padded (C, N, (Hp+1)*Wp) buffer in one view
     (C, kh, kw, N, OH*Wp): offset (i, j) starts i*Wp + j into each image.  Copying it is
     one NumPy call instead of kh*kw: with two parts at once each call is a chance to wait
@@ -299,7 +299,7 @@ class Probe:
         hp, wp = h + 2 * p, w + 2 * p
         buf = np.zeros((c, n, hp + 1, wp), x.dtype)  # one spare row, as strip_columns
         self.inner = buf[:, :, p : p + h, p : p + w]
-        self.runs = _runs(buf.reshape(c, n, -1), kh, kw, oh, wp)
+        self.runs = strip_runs(buf.reshape(c, n, -1), kh, kw, oh, wp)
         self.cols = np.empty(self.runs.shape, x.dtype)
         self.cols2d = self.cols.reshape(c * kh * kw, n * oh * wp)
         self.full = np.empty((f, n * oh * wp), x.dtype)

@@ -163,6 +163,13 @@ class MaxPool2D(_Pool2D):
             self._remember_input(x)
         return out
 
+    def inference_step(self, x_shape: tuple[int, ...], dtype: Any) -> Any | None:
+        if self.pool_size != (2, 2) or self.stride != (2, 2) or self.padding:
+            return None
+        from ..plan import MaxPoolStep
+
+        return MaxPoolStep(x_shape, self.output_shape, dtype)
+
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = self._in_input_layout(grad)
         dxp = self._grad_buffer(grad)
