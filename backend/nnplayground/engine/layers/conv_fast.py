@@ -35,8 +35,12 @@ if TYPE_CHECKING:
     from .conv import Conv2D
 
 # Column bytes per chunk.  Measured forward+backward of DeepConvNet's convs (batch 100,
-# 2 cores): 1 MiB ... 8 MiB were within a few percent, 45 MiB (no chunking) was not.
-CHUNK_BYTES = 2 << 20
+# 2 cores): 1 MiB ... 8 MiB were within a few percent, 45 MiB (no chunking) was not.  A
+# DeepConvNet step of 50 images on one core, interleaved, 0.25 / 0.5 / 1 / 2 / 4 MiB: Zen 4
+# VM (1 MiB L2) 57.5 / 55.0 / 53.3 / 52.9 / 59.1 ms; Intel AVX-512 VM (2 MiB L2, a slower
+# L3) 0.5 / 1 / 2 MiB: 55.2-55.8 / 56.7-58.1 / 61.8-63.8 ms.  1 MiB is within 1 % and 4 %
+# of the best on each.
+CHUNK_BYTES = 1 << 20
 # Multiply-adds below which a batch is not split over the cores (single images: handing a
 # part to another core costs more than the whole product).
 MIN_WORK = blas.SMALL_GEMM
