@@ -149,7 +149,7 @@ def test_the_second_process_ends_with_the_models_process(tmp_path):
         import sys, time
         import numpy as np
         from nnplayground.engine import Sequential, replicas
-        replicas.MIN_WORK = 0
+        replicas.MIN_WORK = replicas.MIN_INTENSITY = 0
         model = Sequential.from_config(
             {"input_shape": [1, 8, 8], "layers": [{"type": "conv2d", "filters": 4,
              "kernel_size": 3}, {"type": "flatten"}, {"type": "dense", "units": 10}]})

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import socket
 import subprocess
@@ -97,17 +98,24 @@ def set_enabled(on: bool) -> None:
 
 def wanted(model: Sequential, n: int) -> bool:
     """Whether a training step on ``n`` samples should be shared with a second process."""
-    return (_enabled and parallel.enabled() and parallel.workers() >= 2
-            and n >= 2 * MIN_PART and model not in _refused
-            and not any(layer.couples_samples for layer in model.layers)
-            and _work(model, n) >= MIN_WORK)
+    if not (_enabled and n >= 2 * MIN_PART and parallel.enabled()):
+        return False
+    macs, inputs, couples = _facts(model)
+    return (not couples and macs >= MIN_INTENSITY * inputs and n * macs >= MIN_WORK
+            and parallel.workers() >= 2 and model not in _refused)
 
 
-def _work(model: Sequential, n: int) -> float:
-    """A step's multiply-adds, or 0 when the model does too few per input number."""
-    per_sample = sum(layer.multiply_adds() for layer in model.layers)
-    inputs = int(np.prod(model.input_shape or (1,)))
-    return n * per_sample if per_sample >= MIN_INTENSITY * inputs else 0.0
+def _facts(model: Sequential) -> tuple[int, int, bool]:
+    """A sample's multiply-adds, its input numbers, and whether the batch's samples are
+    coupled: fixed once the model is built, and asked at every step (summing them each
+    time cost TwoLayerNet 22 us of its 340 us step)."""
+    facts = model.__dict__.get("_replica_facts")
+    if facts is None:
+        facts = model.__dict__["_replica_facts"] = (
+            sum(layer.multiply_adds() for layer in model.layers),
+            math.prod(model.input_shape or (1,)),
+            any(layer.couples_samples for layer in model.layers))
+    return facts
 
 
 def replica_for(model: Sequential) -> Replica | None:
