@@ -11,6 +11,7 @@ A real ``nnplayground serve`` runs in a subprocess with a temporary data dir.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -121,10 +122,20 @@ def watchers(ws_url: str, rid: int, n: int, stop: threading.Event) -> threading.
 
 
 def cpu_seconds(pid: int) -> float:
-    """User+system CPU time of the server process (Linux): a measure that other load on the
-    machine does not distort the way wall-clock steps/s is."""
+    """User+system CPU time of the server process and its live children (Linux): a measure
+    that other load on the machine does not distort the way wall-clock steps/s is.  The
+    children count since a conv net's steps run half in a second process (replicas.py)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            with contextlib.suppress(OSError):  # it ended meanwhile
+                total += cpu_seconds(int(child))
+    return total
 
 
 def steps_per_sec(run: dict) -> float:
