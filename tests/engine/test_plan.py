@@ -117,3 +117,29 @@ def test_threads_predicting_at_once_get_their_own_answers():
     for t in threads:
         t.join(30)
     assert not errors
+
+
+@pytest.mark.parametrize("block_bytes", [64, 1 << 10, 1 << 30])  # parts of an image, images
+def test_columns_in_blocks_give_the_same_numbers(monkeypatch, block_bytes):
+    monkeypatch.setattr(plan, "BLOCK_BYTES", block_bytes)
+    model = conv_net(NETS["convs_and_pools"])
+    x = np.random.default_rng(4).standard_normal((3, 1, 9, 9), dtype=np.float32)
+    got = model.predict(x)
+    steps = [s for p in model._plans.values() if p for s in p.steps
+             if isinstance(s, plan.ConvStep)]
+    blocks = max(len(s.blocks) for s in steps)
+    assert blocks > 3 if block_bytes == 64 else blocks >= 1
+    np.testing.assert_allclose(got, reference(model, x), rtol=1e-5, atol=1e-5)
+
+
+def test_a_plan_that_would_keep_too_much_is_not_built(monkeypatch):
+    model = conv_net(NETS["convs_and_pools"])
+    x = np.random.default_rng(5).standard_normal((1, 1, 9, 9), dtype=np.float32)
+    monkeypatch.setattr(plan, "MAX_PLAN_BYTES", 1000)
+    got = model.predict(x)
+    assert not any(model._plans.values())
+    np.testing.assert_allclose(got, reference(model, x), rtol=1e-5, atol=1e-5)
+    monkeypatch.setattr(plan, "MAX_PLAN_BYTES", 8 << 20)
+    model._plans.clear()
+    model.predict(x)
+    assert any(model._plans.values())

@@ -23,6 +23,7 @@ second thread meanwhile takes the layer-by-layer path.
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -34,6 +35,9 @@ from .layers.conv_fast import strip_runs
 # Plans are for the draw pad's few images; bigger batches split over the cores instead.
 MAX_IMAGES = 4
 MAX_PLANS = 8  # per model: input shapes and layer lists (predict, predict_proba)
+# What a plan keeps between calls: DeepConvNet's for one image is about 0.6 MB; a model on
+# big images gets no plan rather than tens of MB held per model.
+MAX_PLAN_BYTES = 8 << 20
 # Columns a conv copies before its GEMM reads them.  One image of DeepConvNet's 16->16 conv
 # has 484 KB of them: copy + GEMM took 66.7 us in one block, 45.1 in two, 49.0 in three
 # (Intel AVX-512 VM, median).
@@ -57,9 +61,11 @@ class ConvStep:
         self.rows, self.width = c * kh * kw, n * oh * wp
         self.grid = (f, n, oh, wp, ow)
         self.dest: np.ndarray | None = None
+        self.block_ranges = _blocks(n, oh * wp, self.rows * self.buf.itemsize)
 
     def sizes(self) -> tuple[int, int]:
-        return self.rows * self.width, self.grid[0] * self.width
+        biggest = max((j - i) * (hi - lo) for (i, j), (lo, hi) in self.block_ranges)
+        return self.rows * biggest, self.grid[0] * self.width
 
     def attach(self, cols: np.ndarray, full: np.ndarray) -> None:
         f, n, oh, wp, ow = self.grid
@@ -70,7 +76,7 @@ class ConvStep:
         # (runs, their columns, the columns as a matrix, the product's columns) per block
         self.blocks = []
         by_image = self.full.reshape(f, n, oh * wp)
-        for (i, j), (lo, hi) in _blocks(n, oh * wp, self.rows * cols.itemsize):
+        for (i, j), (lo, hi) in self.block_ranges:
             block = cols[: self.rows * (j - i) * (hi - lo)].reshape(
                 self.runs.shape[:3] + (j - i, hi - lo))
             self.blocks.append((self.runs[..., i:j, lo:hi], block,
@@ -179,7 +185,13 @@ class Plan:
 
 
 def build(layers: list[Any], x: np.ndarray) -> Plan | None:
-    """A plan for ``layers`` on inputs shaped like x, or None when it would gain nothing."""
+    """A plan for ``layers`` on inputs shaped like x, or None when it would gain nothing or
+    keep more than MAX_PLAN_BYTES (checked on the shapes, before anything is allocated)."""
+    # Each layer's input and output, the products and padded copies: at most about this.
+    per_image = sum(math.prod(layer.input_shape or ()) + 3 * math.prod(layer.output_shape)
+                    for layer in layers)
+    if len(x) * per_image * x.dtype.itemsize > MAX_PLAN_BYTES:
+        return None
     steps: list[Any] = []
     shape = x.shape
     i = 0
