@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from nnplayground.engine import Sequential, parallel, plan
+from nnplayground.engine.layers import conv_step
+from nnplayground.engine.layers.conv_step import ConvStep
 from nnplayground.engine.presets import PRESETS
 
 
@@ -121,12 +123,12 @@ def test_threads_predicting_at_once_get_their_own_answers():
 
 @pytest.mark.parametrize("block_bytes", [64, 1 << 10, 1 << 30])  # parts of an image, images
 def test_columns_in_blocks_give_the_same_numbers(monkeypatch, block_bytes):
-    monkeypatch.setattr(plan, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(conv_step, "BLOCK_BYTES", block_bytes)
     model = conv_net(NETS["convs_and_pools"])
     x = np.random.default_rng(4).standard_normal((3, 1, 9, 9), dtype=np.float32)
     got = model.predict(x)
     steps = [s for p in model._plans.values() if p for s in p.steps
-             if isinstance(s, plan.ConvStep)]
+             if isinstance(s, ConvStep)]
     blocks = max(len(s.blocks) for s in steps)
     assert blocks > 3 if block_bytes == 64 else blocks >= 1
     np.testing.assert_allclose(got, reference(model, x), rtol=1e-5, atol=1e-5)

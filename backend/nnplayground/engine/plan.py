@@ -5,8 +5,9 @@ that costs more than the arithmetic: DeepConvNet's six convs spend about as long
 bias adds, separate ReLU passes and cache misses between layers (each conv's own column
 buffer) as on their GEMMs.  A plan is built once per model, layer list and input shape:
 
-* a stride-1 Conv2D (``ConvStep``) keeps a zero-padded input buffer and the strip-layout
-  views of conv_fast; the step before it writes straight into that buffer's interior;
+* a stride-1 Conv2D (``layers/conv_step.ConvStep``) keeps a zero-padded input buffer and
+  the strip-layout views of conv_fast; the step before it writes straight into that
+  buffer's interior;
 * its bias is added on the contiguous GEMM output, and a following ReLU (any layer with
   ``elementwise_into``) runs in the copy that drops the strip layout's junk columns;
 * a 2x2 max pool of stride 2 (``MaxPoolStep``) takes rows then columns, both reading
@@ -30,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from . import parallel
-from .layers.conv_fast import strip_runs
 
 # Plans are for the draw pad's few images; bigger batches split over the cores instead.
 MAX_IMAGES = 4
@@ -38,81 +38,6 @@ MAX_PLANS = 8  # per model: input shapes and layer lists (predict, predict_proba
 # What a plan keeps between calls: DeepConvNet's for one image is about 0.6 MB; a model on
 # big images gets no plan rather than tens of MB held per model.
 MAX_PLAN_BYTES = 8 << 20
-# Columns a conv copies before its GEMM reads them.  One image of DeepConvNet's 16->16 conv
-# has 484 KB of them: copy + GEMM took 66.7 us in one block, 45.1 in two, 49.0 in three
-# (Intel AVX-512 VM, median).
-BLOCK_BYTES = 256 << 10
-
-
-class ConvStep:
-    """A stride-1 convolution on the strip layout (conv_fast.strip_columns), whose input
-    buffer the previous step fills."""
-
-    def __init__(self, layer: Any, x_shape: tuple[int, ...], dtype: Any) -> None:
-        n, c, h, w = x_shape
-        kh, kw = layer.kernel_size
-        f, oh, ow = layer.output_shape
-        p = layer.padding
-        hp, wp = h + 2 * p, w + 2 * p
-        self.layer, self.act = layer, None
-        self.buf = np.zeros((c, n, hp + 1, wp), dtype)  # one spare row, as strip_columns
-        self.inner = self.buf[:, :, p : p + h, p : p + w]
-        self.runs = strip_runs(self.buf.reshape(c, n, -1), kh, kw, oh, wp)
-        self.rows, self.width = c * kh * kw, n * oh * wp
-        self.grid = (f, n, oh, wp, ow)
-        self.dest: np.ndarray | None = None
-        self.block_ranges = _blocks(n, oh * wp, self.rows * self.buf.itemsize)
-
-    def sizes(self) -> tuple[int, int]:
-        biggest = max((j - i) * (hi - lo) for (i, j), (lo, hi) in self.block_ranges)
-        return self.rows * biggest, self.grid[0] * self.width
-
-    def attach(self, cols: np.ndarray, full: np.ndarray) -> None:
-        f, n, oh, wp, ow = self.grid
-        self.full = full[: f * self.width].reshape(f, self.width)
-        self.valid = self.full.reshape(f, n, oh, wp)[..., :ow]
-        if self.dest is None:
-            self.out = np.empty((f, n, oh, ow), full.dtype)
-        # (runs, their columns, the columns as a matrix, the product's columns) per block
-        self.blocks = []
-        by_image = self.full.reshape(f, n, oh * wp)
-        for (i, j), (lo, hi) in self.block_ranges:
-            block = cols[: self.rows * (j - i) * (hi - lo)].reshape(
-                self.runs.shape[:3] + (j - i, hi - lo))
-            self.blocks.append((self.runs[..., i:j, lo:hi], block,
-                                block.reshape(self.rows, -1),
-                                by_image[:, i:j, lo:hi].reshape(f, -1)))
-
-    def run(self, x: np.ndarray | None) -> np.ndarray | None:
-        if x is not None:  # the previous step's (N, C, H, W) output
-            self.inner[...] = x.transpose(1, 0, 2, 3)
-        f = self.grid[0]
-        w2 = self.layer.W.value.reshape(f, -1)
-        for runs, block, matrix, product in self.blocks:
-            np.copyto(block, runs)
-            np.matmul(w2, matrix, out=product)
-        np.add(self.full, self.layer.b.value.reshape(f, 1), out=self.full)
-        dest = self.out if self.dest is None else self.dest
-        if self.act is None:
-            np.copyto(dest, self.valid)
-        else:
-            self.act(self.valid, dest)
-        return None if self.dest is not None else self.out.transpose(1, 0, 2, 3)
-
-
-def _blocks(n: int, length: int, column_bytes: int) -> list[tuple[tuple[int, int],
-                                                                  tuple[int, int]]]:
-    """(images, column range) blocks of at most BLOCK_BYTES of columns each: whole images
-    together while they fit, else one image's columns in parts."""
-    per_image = column_bytes * length
-    if per_image <= BLOCK_BYTES:
-        k = max(1, BLOCK_BYTES // per_image)
-        return [((i, min(i + k, n)), (0, length)) for i in range(0, n, k)]
-    parts = -(-per_image // BLOCK_BYTES)
-    return [((i, i + 1), (length * p // parts, length * (p + 1) // parts))
-            for i in range(n) for p in range(parts)]
-
-
 class MaxPoolStep:
     """A 2x2 max pool of stride 2: the max of row pairs, then of column pairs."""
 

@@ -72,7 +72,7 @@ def test_fast_path_really_ran(small_chunks, monkeypatch):
         conv.forward(np.ones((4, 1, 6, 6)), True)
     assert calls == [1]
     conv.forward(np.ones((1, 1, 6, 6)), False)  # one image (the draw pad): the probe
-    assert conv.probe.shape == (1, 1, 6, 6)
+    assert conv.probe.x_shape == (1, 1, 6, 6)
 
 
 @pytest.mark.parametrize("kernel,stride,padding", [(3, 1, 1), (3, 2, 1), ((3, 2), 1, 2)])
@@ -117,7 +117,7 @@ def test_small_inference_batches_reuse_scratch_and_stay_correct_across_threads()
         want = [conv.forward(im, False).copy() for im in images]
     with parallel.only_paths("fast"):
         conv.forward(images[0], False)
-        assert conv.probe.shape == images[0].shape, "a single image took fresh arrays"
+        assert conv.probe.x_shape == images[0].shape, "a single image took fresh arrays"
         wrong: list[tuple[int, int]] = []
         done: list[int] = []
 
@@ -142,7 +142,7 @@ def test_small_inference_batches_reuse_scratch_and_stay_correct_across_threads()
                                                            (1, 16, 28, 1)])
 def test_probe_matches_the_reference_path_and_follows_new_weights(channels, filters, size,
                                                                   padding):
-    """The draw pad's path (Probe: buffers built once per shape) against the reference,
+    """The draw pad's path (a ConvStep: buffers built once per shape) against the reference,
     for one image and for a few, and again after the weights' arrays are replaced."""
     rng = np.random.default_rng(11)
     (conv,) = build([Conv2D(filters, 3, padding=padding)], (channels, size, size),

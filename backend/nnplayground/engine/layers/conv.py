@@ -23,6 +23,7 @@ from ..core import LAYERS, Layer, Parameter, Shape, SpecError
 from ..im2col import Workspace, col2im, im2col, out_size
 from . import conv_fast
 from ._validate import image_shape, int_pair, non_negative_int, positive_int
+from .conv_step import ConvStep
 from .dense import init_to_config, resolve_init
 
 
@@ -53,10 +54,12 @@ class Conv2D(Layer):
         self.forward_ws, self.backward_ws = Workspace(), Workspace()
         self.forward_threads, self.backward_threads = blas.ThreadChoice(), blas.ThreadChoice()
         self.scratch = conv_fast.Scratch()
-        # Small inference batches (the draw pad's single image) reuse their own scratch
-        # rather than allocating ~0.5 MB of columns per call; a second caller at the same
-        # moment (another thread predicting with this model) just gets fresh arrays.
-        self.probe, self.probe_lock = conv_fast.Probe(), threading.Lock()
+        # Small inference batches (the draw pad's single image) reuse their own buffers
+        # (a ConvStep per input shape, or scratch for strided convs) rather than allocating
+        # ~0.5 MB of columns per call; a second caller at the same moment (another thread
+        # predicting with this model) just gets fresh arrays.
+        self.probe: ConvStep | None = None
+        self.probe_scratch, self.probe_lock = conv_fast.Scratch(), threading.Lock()
         self.fast_input: np.ndarray | None = None  # set when forward took the fast path
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -109,11 +112,19 @@ class Conv2D(Layer):
         return self.stride == 1 and kh == kw and self.padding < kh and self.filters <= 2 * channels
 
     def inference_step(self, x_shape: tuple[int, ...], dtype: Any) -> Any | None:
-        if self.stride != 1:
-            return None
-        from ..plan import ConvStep  # plan.py builds on this module's fast path
+        return ConvStep(self, x_shape, dtype) if self.stride == 1 else None
 
-        return ConvStep(self, x_shape, dtype)
+    def _probe(self, x: np.ndarray) -> np.ndarray:
+        """A small inference batch on kept buffers: (F, N*OH*OW), as conv_fast.forward."""
+        if self.stride != 1:
+            return conv_fast.forward(self, x, self.probe_scratch)
+        step = self.probe
+        if step is None or step.x_shape != x.shape or step.dtype != x.dtype:
+            step = self.probe = ConvStep(self, x.shape, x.dtype).alone()
+        f, oh, ow = self.output_shape
+        step.dest = y = np.empty((f, len(x), oh, ow), x.dtype)  # the caller keeps it
+        step.run(x)
+        return y.reshape(f, -1)
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         x = np.asarray(x, self.dtype)
@@ -125,7 +136,7 @@ class Conv2D(Layer):
                 self.fast_input, self.cols, self.x_shape = x, None, x.shape
             elif conv_fast.one_chunk(self, x) and self.probe_lock.acquire(blocking=False):
                 try:
-                    y = self.probe.forward(self, x)
+                    y = self._probe(x)
                 finally:
                     self.probe_lock.release()
             else:
