@@ -17,7 +17,7 @@ SPEC = {"input_shape": [1, 8, 8], "layers": [
 def test_feature_maps_decode_to_the_layer_output() -> None:
     model = Sequential.from_config(SPEC, rng=np.random.default_rng(0))
     x = np.random.default_rng(1).random((1, 1, 8, 8), dtype=np.float32)
-    rows = probes.trace_layers(model, x)
+    rows = probes.trace_layers(model, model.forward_trace(x))
     truth = model.forward_trace(x)[0][0, : probes.MAX_MAPS]  # conv output, capped maps
     fm = rows[0]["feature_maps"]
     assert fm["shape"] == [probes.MAX_MAPS, 6, 6] and rows[0]["shape"] == [20, 6, 6]

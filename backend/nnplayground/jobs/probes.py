@@ -81,12 +81,9 @@ def maps_as_bytes(maps: np.ndarray) -> dict[str, Any]:
             "range": rounded(np.concatenate([lo, hi], axis=1).reshape(-1, 2))}
 
 
-def trace_layers(model: Any, x: np.ndarray,
-                 outs: list[np.ndarray] | None = None) -> list[dict[str, Any]]:
-    """Per-layer output for one sample: feature maps for 3-D outputs, values otherwise
-    (``outs``: ``model.forward_trace(x)``, when the caller has it already)."""
-    if outs is None:
-        outs = model.forward_trace(x)
+def trace_layers(model: Any, outs: list[np.ndarray]) -> list[dict[str, Any]]:
+    """Per-layer output for one sample, from ``model.forward_trace(x)``: feature maps for
+    3-D outputs, values otherwise."""
     rows = []
     for i, (layer, out) in enumerate(zip(model.layers, outs, strict=False)):
         a = out[0]

@@ -76,7 +76,7 @@ def run_model(model: Any, image: np.ndarray, layers: bool = True) -> dict[str, A
     x = image.reshape(1, *shape).astype(np.float32)
     if layers:  # one pass gives the taps and the probabilities (not one pass each)
         outs = model.forward_trace(x)
-        rows = probes.trace_layers(model, x, outs)
+        rows = probes.trace_layers(model, outs)
         probs = probes.as_class_probs(model.proba_from_trace(x, outs))
     else:
         rows, probs = [], probes.class_probs(model, x)
