@@ -89,11 +89,9 @@ class InferenceMixin:
     def _batched(self, x: np.ndarray, batch_size: int | None, layers: Any) -> np.ndarray:
         size = _batch_size(batch_size)
         if len(x) <= size:
-            if x.ndim == 4 and len(x) <= plan.MAX_IMAGES:  # a few images: one planned pass
-                planned = plan.predict(self, list(self.layers if layers is None else layers),
-                                       x)
-                if planned is not None:
-                    return planned
+            planned = plan.predict(self, layers, x)  # a few images: one planned pass
+            if planned is not None:
+                return planned
             return self._forward(x, training=False, layers=layers)
         return np.concatenate(
             [self._forward(x[i : i + size], False, layers) for i in range(0, len(x), size)]

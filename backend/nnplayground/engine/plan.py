@@ -141,11 +141,13 @@ def build(layers: list[Any], x: np.ndarray) -> Plan | None:
     return Plan(steps, x.dtype)
 
 
-def predict(model: Any, layers: list[Any], x: np.ndarray) -> np.ndarray | None:
-    """The output of ``layers`` for x through a plan, or None when none applies (a big
-    batch, the reference paths, no planned step, or another thread using the plan)."""
+def predict(model: Any, layers: list[Any] | None, x: np.ndarray) -> np.ndarray | None:
+    """The output of ``layers`` (None: all the model's) for x through a plan, or None when
+    none applies (a big batch, the reference paths, no planned step, or another thread
+    using the plan)."""
     if len(x) > MAX_IMAGES or x.ndim != 4 or not parallel.enabled():
         return None
+    layers = list(model.layers if layers is None else layers)
     plans = model.__dict__.setdefault("_plans", {})
     key = (tuple(map(id, layers)), x.shape, x.dtype)
     plan = plans.get(key)
