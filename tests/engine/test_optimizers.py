@@ -89,9 +89,42 @@ def test_adam_bias_corrected_steps() -> None:
     #      step = lr_t·0.05/0.0158114 = 0.001          → W = 0.999
     # t=2: m = 0.095, v = 0.00049975, lr_t = 0.001·√0.001999/0.19 = 2.35316e-4,
     #      step = lr_t·0.095/0.0223551 = 0.001         → W = 0.998
-    ws, bs = run(OPTIMIZERS.create("adam", lr=0.001), 3)
+    adam = OPTIMIZERS.create("adam", lr=0.001)
+    ws, bs = run(adam, 3)
     assert ws == pytest.approx([0.999, 0.998, 0.997], rel=1e-6)
     assert bs == pytest.approx([0.501, 0.502, 0.503], rel=1e-6)
+    # The book's m and v after the third step: m = 0.095 + 0.1·(0.5 − 0.095) = 0.1355,
+    # v = 0.00049975 + 0.001·(0.25 − 0.00049975) = 0.00074925025
+    (w, _b), = [tuple(adam.state)]
+    m, v = adam.moments(w)
+    assert float(m[0]) == pytest.approx(0.1355, rel=1e-6)
+    assert float(v[0]) == pytest.approx(0.00074925025, rel=1e-6)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_adam_matches_the_book_form_on_random_weights(split: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """50 steps on random weights and gradients against the book's rule written out in
+    float64 here (m, v and the bias-corrected step as in the class docstring's first lines),
+    on one core and split over the cores."""
+    if split:
+        monkeypatch.setattr(OPTIMIZERS.get("adam"), "MIN_SPLIT", 0)
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal((300, 301)).astype(np.float32)
+    param = Parameter(w0.copy(), "W", decay=True)
+    adam = OPTIMIZERS.create("adam", lr=0.01, beta1=0.8, beta2=0.99)
+    w, m, v = w0.astype(np.float64), np.zeros(w0.shape), np.zeros(w0.shape)
+    for t in range(1, 51):
+        g = rng.standard_normal(w0.shape).astype(np.float32)
+        param.grad[...] = g
+        adam.step([param])
+        m += 0.2 * (g - m)
+        v += 0.01 * (g.astype(np.float64) ** 2 - v)
+        w -= 0.01 * np.sqrt(1 - 0.99**t) / (1 - 0.8**t) * m / (np.sqrt(v) + 1e-7)
+    np.testing.assert_allclose(param.value, w, rtol=0, atol=2e-5)
+    got_m, got_v = adam.moments(param)
+    np.testing.assert_allclose(got_m, m, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got_v, v, rtol=1e-4, atol=1e-7)
 
 
 def test_learning_rate_change_between_steps_takes_effect() -> None:

@@ -224,7 +224,20 @@ class Adam(Optimizer):
 
     m ← m + (1 − β1)·(g − m) ;  v ← v + (1 − β2)·(g⊙g − v)
     η_t = η·√(1 − β2^t) / (1 − β1^t) ;  W ← W − η_t·m / (√v + ε)
+
+    Kept in the state as m̃ = m / (1 − β1) and ṽ = v / (1 − β2), the same rule reads
+
+    m̃ ← β1·m̃ + g ;  ṽ ← β2·ṽ + g⊙g ;  W ← W − η_t·(1 − β1)/√(1 − β2) · m̃ / (√ṽ + ε/√(1 − β2))
+
+    which is 10 passes over the weights instead of 12 (measured on one core, 39 K / 432 K
+    weights: 50 -> 44 and 1,128 -> 861 us).  ``moments(param)`` gives back m and v.
     """
+
+    # Weights below this many elements update on one core.  Each of the rule's ten calls
+    # takes the GIL again, so two threads mostly wait on each other: measured on a 2-core
+    # AVX-512 VM, one core / two threads, 78 K weights 88 / 253 us, 150 K 214 / 316 us,
+    # 262 K 389 / 428 us, 300 K 501 / 465 us, 432 K 861 / 570 us.
+    MIN_SPLIT = 280_000
 
     def __init__(
         self,
@@ -243,32 +256,39 @@ class Adam(Optimizer):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def init_state(self, param: Parameter) -> State:
-        return {"t": 0, "m": np.zeros_like(param.value), "v": np.zeros_like(param.value),
-                "scratch": np.empty_like(param.value)}
+        return {"t": 0, "m_scaled": np.zeros_like(param.value),
+                "v_scaled": np.zeros_like(param.value), "scratch": np.empty_like(param.value)}
+
+    def moments(self, param: Parameter) -> tuple[np.ndarray, np.ndarray]:
+        """The book's m and v of ``param`` (copies; zeros before its first step)."""
+        state = self.state.get(param)
+        if state is None:
+            return np.zeros_like(param.value), np.zeros_like(param.value)
+        return ((1.0 - self.beta1) * state["m_scaled"], (1.0 - self.beta2) * state["v_scaled"])
 
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         state["t"] += 1
         t = state["t"]
         lr_t = self.lr * math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
-        keep1, keep2, eps = 1.0 - self.beta1, 1.0 - self.beta2, self.eps
+        root = math.sqrt(1.0 - self.beta2)
+        b1, b2 = self.beta1, self.beta2
+        scale, eps = lr_t * (1.0 - b1) / root, self.eps / root
 
         def rule(g: np.ndarray, m: np.ndarray, v: np.ndarray, w: np.ndarray,
                  tmp: np.ndarray) -> None:
-            # The formulas above, in place through one scratch array: no temporaries (a
-            # SimpleConvNet step made five 1.7 MB ones here), and on a big weight one part
-            # per core (parallel.elementwise).
-            np.subtract(g, m, out=tmp)
-            tmp *= keep1
-            m += tmp
+            # The scaled formulas above, in place through one scratch array: no
+            # temporaries (a SimpleConvNet step made five 1.7 MB ones here).
+            m *= b1
+            m += g
             np.multiply(g, g, out=tmp)
-            tmp -= v
-            tmp *= keep2
+            v *= b2
             v += tmp
             np.sqrt(v, out=tmp)
             tmp += eps
             np.divide(m, tmp, out=tmp)
-            tmp *= lr_t
+            tmp *= scale
             w -= tmp
 
-        parallel.elementwise(rule, np.ascontiguousarray(grad), state["m"], state["v"],
-                             param.value, state["scratch"], parts=parallel.enabled())
+        parallel.elementwise(rule, np.ascontiguousarray(grad), state["m_scaled"],
+                             state["v_scaled"], param.value, state["scratch"],
+                             parts=parallel.enabled() and param.value.size >= self.MIN_SPLIT)
