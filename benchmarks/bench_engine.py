@@ -187,6 +187,23 @@ def ratio_row(name: str, times: dict[str, list[float]], target: float) -> str:
             f"{t_best:>9.2f} {best / t_best:>6.2f} {target:>6.2f}  {verdict}")
 
 
+def floor_rows(nets: list[str], torch_ms: dict[str, float]) -> None:
+    """The conv GEMMs of one step alone, the least any im2col + OpenBLAS step can take."""
+    from _gemm_floor import gemm_floor_ms
+
+    convs = [name for name in nets if name != "two_layer_net"]
+    if not convs:
+        return
+    print("\nconv GEMMs alone (no columns built; best chunking and orientation; the faster "
+          "of half the batch on one core and all of it on OpenBLAS's threads), ms:")
+    for name in convs:
+        floor, half, whole = gemm_floor_ms(build(preset(name)["spec"]), BATCH)
+        versus = f"  floor / torch step {floor / torch_ms[name]:.2f}" if name in torch_ms \
+            else ""
+        print(f"  {name:<16} {floor:7.2f}  (half on one core {half:.2f}, whole on threads "
+              f"{whole:.2f}){versus}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=60, help="timed steps per net and side")
@@ -201,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", choices=["fast", "reference"], default="fast",
                         help="the engine's fast paths (its default) or every layer's "
                         "reference path (parallel.only_paths)")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip timing the conv nets' GEMMs alone (_gemm_floor.py)")
     parser.add_argument("--no-replicas", action="store_true",
                         help="keep every step in one process (replicas.py: DeepConvNet's "
                         "steps are otherwise shared with a second process)")
@@ -243,10 +262,12 @@ def run(args: argparse.Namespace) -> int:
     print("(min = best step: less disturbed by other processes on a shared machine)")
     print(f"{'net':<16} {'ours ms':>8} {'torch ms':>9} {'ratio':>6} {'min ours':>9} "
           f"{'min torch':>9} {'ratio':>6} {'target':>6}  verdict (median ratio)")
-    book_rows, thread_rows = [], []
+    book_rows, thread_rows, torch_ms = [], [], {}
     for name in args.nets:
         times, chosen = bench_net(name, x, y, args, use_torch, use_book)
         print(ratio_row(name, times, TARGETS[name]), flush=True)
+        if "torch" in times:
+            torch_ms[name] = statistics.median(times["torch"])
         if chosen:
             thread_rows.append(f"  {name}: {chosen}")
         if "book" in times:
@@ -256,6 +277,8 @@ def run(args: argparse.Namespace) -> int:
         print("OpenBLAS threads our Conv2D/Dense layers' training forward chose "
               "(blas.ThreadChoice):")
         print("\n".join(thread_rows))
+    if not args.no_floor:
+        floor_rows(args.nets, torch_ms)
     if book_rows:
         print("\nthe book's own code (float64, its Adam), same rounds:")
         for name, book, ours in book_rows:
