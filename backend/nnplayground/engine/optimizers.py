@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import parallel
+from . import parallel, subnormal
 from .core import Parameter
 from .registry import Registry
 
@@ -73,6 +73,7 @@ class Optimizer:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.weight_decay = wd
         self.state: dict[Parameter, State] = {}
+        self.iterations = 0  # Keras's name: step() calls so far
 
     @property
     def lr(self) -> float:
@@ -108,6 +109,17 @@ class Optimizer:
             if state is None:
                 state = self.state[param] = self.init_state(param)
             self.update(param, grad, state)
+        self.iterations += 1
+        decays = self.decays()
+        if decays and self.iterations % min(map(subnormal.flush_interval, decays.values())) == 0:
+            for state in self.state.values():
+                for key in decays:
+                    subnormal.flush(state[key])
+
+    def decays(self) -> dict[str, float]:
+        """The state arrays that shrink geometrically while their gradient is zero, and by
+        what factor a step: ``step`` keeps them out of the subnormals (see subnormal.py)."""
+        return {}
 
     def init_state(self, param: Parameter) -> State:
         return {}
@@ -145,6 +157,9 @@ class Momentum(Optimizer):
 
     def init_state(self, param: Parameter) -> State:
         return {"v": np.zeros_like(param.value)}
+
+    def decays(self) -> dict[str, float]:
+        return {"v": self.momentum}
 
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         v = state["v"]
@@ -211,6 +226,9 @@ class RMSprop(Optimizer):
     def init_state(self, param: Parameter) -> State:
         return {"h": np.zeros_like(param.value)}
 
+    def decays(self) -> dict[str, float]:
+        return {"h": self.decay_rate}
+
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         h = state["h"]
         h *= self.decay_rate
@@ -258,6 +276,9 @@ class Adam(Optimizer):
     def init_state(self, param: Parameter) -> State:
         return {"t": 0, "m_scaled": np.zeros_like(param.value),
                 "v_scaled": np.zeros_like(param.value), "scratch": np.empty_like(param.value)}
+
+    def decays(self) -> dict[str, float]:
+        return {"m_scaled": self.beta1, "v_scaled": self.beta2}
 
     def moments(self, param: Parameter) -> tuple[np.ndarray, np.ndarray]:
         """The book's m and v of ``param`` (copies; zeros before its first step)."""
