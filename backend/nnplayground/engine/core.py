@@ -61,15 +61,17 @@ class SpecError(ValueError):
 
 class Parameter:
     """A trainable array and its gradient.  ``decay`` says whether L2 weight decay applies
-    (True for weights/kernels, False for biases and BatchNorm's gamma/beta)."""
+    (True for weights/kernels, False for biases and BatchNorm's gamma/beta).  ``pack`` is
+    the buffer it shares with the rest of its model's parameters, if any (see flat.py)."""
 
-    __slots__ = ("value", "grad", "name", "decay")
+    __slots__ = ("value", "grad", "name", "decay", "pack")
 
     def __init__(self, value: np.ndarray, name: str, decay: bool = True) -> None:
         self.value = value
         self.grad = np.zeros_like(value)
         self.name = name
         self.decay = decay
+        self.pack: Any = None
 
     @property
     def size(self) -> int:

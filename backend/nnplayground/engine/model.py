@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import replicas
+from . import flat, replicas
 from . import spec as specs
 from .config import ConfigMixin
 from .core import Layer, Parameter, Shape, SpecError
@@ -228,6 +228,7 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
     def _link(self) -> None:
         """Collect the parameters and the backward path after the layers changed."""
         self._params = [p for layer in self.layers for p in layer.parameters()]
+        flat.pack(self._params)  # the optimizer then updates them all at once
         self._plan()
 
     def _plan(self) -> None:

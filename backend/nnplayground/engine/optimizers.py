@@ -13,38 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from . import parallel, subnormal
+from . import flat, parallel, subnormal
+from ._hyperparameters import check_number, positive, unit_interval
 from .core import Parameter
 from .registry import Registry
 
 OPTIMIZERS = Registry("optimizer")
 
 State = dict[str, Any]
-
-
-def _check_number(name: str, value: Any) -> float:
-    # bool is an int subclass; "lr": true in a JSON body is a mistake, not 1.0.
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
-
-
-def _positive(name: str, value: Any) -> float:
-    value = _check_number(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return value
-
-
-def _unit_interval(name: str, value: Any) -> float:
-    """0 <= value < 1: momentum-like coefficients (1 would never forget, >1 diverges)."""
-    value = _check_number(name, value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return value
 
 
 def _scaled_ratio(lr: float, num: np.ndarray, sq: np.ndarray, eps: float) -> np.ndarray:
@@ -68,7 +44,7 @@ class Optimizer:
 
     def __init__(self, lr: float = 0.01, weight_decay: float = 0.0) -> None:
         self.lr = lr  # validated by the property setter
-        wd = _check_number("weight_decay", weight_decay)
+        wd = check_number("weight_decay", weight_decay)
         if wd < 0:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.weight_decay = wd
@@ -82,7 +58,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         # Read at every step, so a new value takes effect on the next update.
-        self._lr = _positive("lr", value)
+        self._lr = positive("lr", value)
 
     # Keras's name for the same number: ``opt.learning_rate = 1e-4`` changes the next step.
     learning_rate = lr
@@ -100,21 +76,31 @@ class Optimizer:
         }
 
     def step(self, params: list[Parameter]) -> None:
-        for param in params:
-            grad = param.grad
-            if self.weight_decay and param.decay:
-                # d/dW of 0.5·λ·ΣW² is λ·W; a new array so param.grad stays the pure loss gradient.
-                grad = grad + self.weight_decay * param.value
-            state = self.state.get(param)
-            if state is None:
-                state = self.state[param] = self.init_state(param)
-            self.update(param, grad, state)
+        packed = flat.whole(params)
+        if packed is not None:  # one buffer for all of them: the rule runs once
+            self._step_one(packed.whole, packed.decay)
+        else:
+            for param in params:
+                self._step_one(param, param.decay)
         self.iterations += 1
         decays = self.decays()
         if decays and self.iterations % min(map(subnormal.flush_interval, decays.values())) == 0:
             for state in self.state.values():
                 for key in decays:
                     subnormal.flush(state[key])
+
+    def _step_one(self, param: Parameter, decay: bool | np.ndarray) -> None:
+        grad = param.grad
+        if self.weight_decay and decay is not False:
+            # d/dW of 0.5·λ·ΣW² is λ·W; a new array so param.grad stays the pure loss gradient.
+            penalty = self.weight_decay * param.value
+            if decay is not True:
+                penalty *= decay  # a pack's mask: 0 on its biases
+            grad = grad + penalty
+        state = self.state.get(param)
+        if state is None:
+            state = self.state[param] = self.init_state(param)
+        self.update(param, grad, state)
 
     def decays(self) -> dict[str, float]:
         """The state arrays that shrink geometrically while their gradient is zero, and by
@@ -150,7 +136,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
-        self.momentum = _unit_interval("momentum", momentum)
+        self.momentum = unit_interval("momentum", momentum)
 
     def hyperparameters(self) -> dict[str, float]:
         return {"momentum": self.momentum}
@@ -191,7 +177,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-7, weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
-        self.eps = _positive("eps", eps)
+        self.eps = positive("eps", eps)
 
     def hyperparameters(self) -> dict[str, float]:
         return {"eps": self.eps}
@@ -217,8 +203,8 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr, weight_decay)
-        self.decay_rate = _unit_interval("decay_rate", decay_rate)
-        self.eps = _positive("eps", eps)
+        self.decay_rate = unit_interval("decay_rate", decay_rate)
+        self.eps = positive("eps", eps)
 
     def hyperparameters(self) -> dict[str, float]:
         return {"decay_rate": self.decay_rate, "eps": self.eps}
@@ -266,9 +252,9 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr, weight_decay)
-        self.beta1 = _unit_interval("beta1", beta1)
-        self.beta2 = _unit_interval("beta2", beta2)
-        self.eps = _positive("eps", eps)
+        self.beta1 = unit_interval("beta1", beta1)
+        self.beta2 = unit_interval("beta2", beta2)
+        self.eps = positive("eps", eps)
 
     def hyperparameters(self) -> dict[str, float]:
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}

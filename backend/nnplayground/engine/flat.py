@@ -1,0 +1,68 @@
+"""All of a model's parameters in one buffer, so an optimizer updates them in one go.
+
+An update rule is ten NumPy calls per parameter array, and each call costs about a
+microsecond however small the array: TwoLayerNet's three small arrays (b1, W2, b2: 560
+numbers) took 21 us of Adam's 89 us a step, the 39,200-weight W1 the rest.  ``pack`` moves
+every Parameter's value and gradient into one contiguous buffer each — each Parameter keeps
+its own array, now a view of its slice — and ``whole`` gives back a Parameter over the
+two buffers, on which the optimizer's rule runs once.
+
+Layers fill ``Parameter.grad`` in place and read ``Parameter.value`` at each call, so they
+see no difference.  Code that binds a new array to a Parameter (the optimizer-race lab does,
+every step) leaves the pack: ``whole`` then returns None and the optimizer goes parameter by
+parameter, as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Parameter
+
+
+class _Pack:
+    """The two buffers, the Parameters over them, and a Parameter over all of them."""
+
+    __slots__ = ("params", "whole", "decay")
+
+    def __init__(self, params: list[Parameter]) -> None:
+        dtype = params[0].value.dtype
+        total = sum(p.size for p in params)
+        values, grads = np.empty(total, dtype), np.empty(total, dtype)
+        decay = np.zeros(total, dtype)
+        offset = 0
+        for p in params:
+            end = offset + p.size
+            values[offset:end] = p.value.ravel()
+            grads[offset:end] = p.grad.ravel()
+            decay[offset:end] = 1 if p.decay else 0
+            p.value = values[offset:end].reshape(p.shape)
+            p.grad = grads[offset:end].reshape(p.shape)
+            p.pack = self
+            offset = end
+        self.params = tuple(params)
+        self.whole = Parameter(values, "all", decay=True)
+        self.whole.grad = grads
+        # 1 where weight decay applies, 0 where not (biases, BatchNorm's gamma and beta).
+        self.decay = decay
+
+    def holds(self, params: list[Parameter]) -> bool:
+        """``params`` are this pack's, in its order, each still a view of its buffers."""
+        values, grads = self.whole.value, self.whole.grad
+        return len(params) == len(self.params) and all(
+            p is q and p.value.base is values and p.grad.base is grads
+            for p, q in zip(params, self.params, strict=True)
+        )
+
+
+def pack(params: list[Parameter]) -> None:
+    """Move the values and gradients of ``params`` into one buffer each (values copied, in
+    order).  Parameters of different dtypes, or none, stay as they are."""
+    if params and len({p.value.dtype for p in params}) == 1:
+        _Pack(params)
+
+
+def whole(params: list[Parameter]) -> _Pack | None:
+    """The pack of exactly ``params``, or None if they are not (or no longer) one."""
+    found = params[0].pack if params else None
+    return found if found is not None and found.holds(params) else None
