@@ -78,6 +78,19 @@ def test_stable_for_huge_logits():
         assert np.isfinite(ce.backward()).all() and np.isfinite(bce.backward()).all()
 
 
+@pytest.mark.parametrize("classes", [3, 40])  # both ways of taking each row's maximum
+def test_each_row_is_shifted_by_its_own_maximum(classes: int):
+    # Rows 3000 apart: one shift for the whole batch would underflow the low row to log(0).
+    output = np.full((2, classes), -1.0, np.float32)
+    output[0, 0] = 0.0
+    output[1] -= 3000.0
+    output[1, 1] = -3000.0
+    ce = LOSSES.create("softmax_cross_entropy")
+    rest = np.log1p((classes - 1) * np.exp(np.float64(-1.0)))  # picked logit 1 above the rest
+    assert ce.forward(output, [0, 1]) == pytest.approx(rest, rel=1e-5)
+    np.testing.assert_allclose(ce.backward().sum(axis=1), 0, atol=1e-6)
+
+
 def test_output_activation_and_dtypes():
     output = np.array([[0.0, np.log(3.0)]], np.float32)
     ce, bce, mse = (LOSSES.create(n) for n in ("softmax_cross_entropy", "sigmoid_bce", "mse"))
