@@ -23,19 +23,17 @@ from .core import Parameter
 class _Pack:
     """The two buffers, the Parameters over them, and a Parameter over all of them."""
 
-    __slots__ = ("params", "whole", "decay")
+    __slots__ = ("params", "whole", "_decay")
 
     def __init__(self, params: list[Parameter]) -> None:
         dtype = params[0].value.dtype
         total = sum(p.size for p in params)
         values, grads = np.empty(total, dtype), np.empty(total, dtype)
-        decay = np.zeros(total, dtype)
         offset = 0
         for p in params:
             end = offset + p.size
             values[offset:end] = p.value.ravel()
             grads[offset:end] = p.grad.ravel()
-            decay[offset:end] = 1 if p.decay else 0
             p.value = values[offset:end].reshape(p.shape)
             p.grad = grads[offset:end].reshape(p.shape)
             p.pack = self
@@ -43,8 +41,21 @@ class _Pack:
         self.params = tuple(params)
         self.whole = Parameter(values, "all", decay=True)
         self.whole.grad = grads
-        # 1 where weight decay applies, 0 where not (biases, BatchNorm's gamma and beta).
-        self.decay = decay
+        self._decay: np.ndarray | None = None
+
+    @property
+    def decay(self) -> np.ndarray:
+        """1 where weight decay applies, 0 where not (biases, BatchNorm's gamma and beta).
+        Made on first use: only a run with weight decay needs it, and it is as big as the
+        weights."""
+        if self._decay is None:
+            values = self.whole.value
+            self._decay = np.zeros(values.size, values.dtype)
+            offset = 0
+            for p in self.params:
+                self._decay[offset:offset + p.size] = 1 if p.decay else 0
+                offset += p.size
+        return self._decay
 
     def holds(self, params: list[Parameter]) -> bool:
         """``params`` are this pack's, in its order, each still a view of its buffers."""

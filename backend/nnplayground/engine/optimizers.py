@@ -78,7 +78,7 @@ class Optimizer:
     def step(self, params: list[Parameter]) -> None:
         packed = flat.whole(params)
         if packed is not None:  # one buffer for all of them: the rule runs once
-            self._step_one(packed.whole, packed.decay)
+            self._step_one(packed.whole, packed.decay if self.weight_decay else False)
         else:
             for param in params:
                 self._step_one(param, param.decay)
