@@ -1,7 +1,9 @@
 """Optimizers: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam (the book's ch. 6 formulations).
 
-``Optimizer`` does the shared work (argument checks, per-Parameter state, L2 weight decay, a
-learning rate that may change between steps); each subclass writes only ``update``, the rule
+``Optimizer`` does the shared work (argument checks, per-Parameter state — one state for a
+model's whole buffer when its parameters share one, see flat.py — L2 weight decay, a
+learning rate that may change between steps, decaying state kept out of the subnormals, see
+subnormal.py); each subclass writes only ``update``, the rule
 itself, in place on ``param.value`` and in the parameter's own dtype.  Notation in the
 docstrings: W parameter, g gradient (after weight decay), η learning rate.
 """
