@@ -56,35 +56,16 @@ def shaped(x: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
     return np.ascontiguousarray(x.reshape(len(x), *spec["input_shape"]))
 
 
-def openblas_core() -> str:
-    """The core type NumPy's OpenBLAS picked at start-up (DYNAMIC_ARCH builds)."""
-    import ctypes
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = sorted({line.split()[-1] for line in maps
-                            if "openblas" in line.lower() and ".so" in line})
-        lib = ctypes.CDLL(paths[0])
-    except (OSError, IndexError):
-        return "unknown"
-    for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                 "openblas_get_corename64_", "openblas_get_corename"):
-        if hasattr(lib, name):
-            getter = getattr(lib, name)
-            getter.restype = ctypes.c_char_p
-            return getter().decode()
-    return "unknown"
-
-
 def environment() -> list[str]:
     lines = [f"python {platform.python_version()}  numpy {np.__version__}  "
              f"cpus {os.cpu_count()}  {platform.machine()}"]
     try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        lines.append(f"numpy BLAS: {blas.get('name')} {blas.get('version')} "
-                     f"{blas.get('openblas configuration', '')}".rstrip())
+        built = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        lines.append(f"numpy BLAS: {built.get('name')} {built.get('version')} "
+                     f"{built.get('openblas configuration', '')}".rstrip())
     except (TypeError, KeyError, AttributeError):
         lines.append("numpy BLAS: unknown (np.show_config has no dict mode)")
-    lines.append(f"OpenBLAS kernels in use: {openblas_core()} (the build line above names "
+    lines.append(f"OpenBLAS kernels in use: {blas.core_name()} (the build line above names "
                  "the build's target; OPENBLAS_CORETYPE overrides this)")
     try:
         from threadpoolctl import threadpool_info

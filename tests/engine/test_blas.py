@@ -4,6 +4,10 @@ that the thread count never changes a layer's numbers."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -140,3 +144,15 @@ def test_thread_count_does_not_change_a_layer(case, restore_threads) -> None:
         results.append((y.copy(), dx.copy(), layer.W.grad.copy(), layer.b.grad.copy()))
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+
+
+def test_core_name_is_the_kernel_openblas_runs():
+    # A child forced onto the Haswell kernels must say so, whatever this machine picks.
+    if not blas._blas_controllers():
+        pytest.skip("NumPy's OpenBLAS not found in this process")
+    code = "from nnplayground.engine import blas; print(blas.core_name())"
+    env = dict(os.environ, OPENBLAS_CORETYPE="Haswell")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=60, check=True).stdout.strip()
+    assert out == "Haswell"
+    assert blas.core_name() not in ("", "unknown")

@@ -56,12 +56,19 @@ class OpenBLAS:
         self._get.restype = ctypes.c_int
         self._set = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}")
         self._set.argtypes = [ctypes.c_int]
+        self._core = getattr(lib, f"{prefix}openblas_get_corename{suffix}", None)
+        if self._core is not None:
+            self._core.restype = ctypes.c_char_p
 
     def get_num_threads(self) -> int:
         return int(self._get())
 
     def set_num_threads(self, n: int) -> None:
         self._set(n)
+
+    def core_name(self) -> str:
+        """The kernels it picked at start-up (DYNAMIC_ARCH builds), e.g. "SkylakeX"."""
+        return self._core().decode() if self._core is not None else "unknown"
 
 
 def _find_openblas() -> list[Any]:
@@ -94,6 +101,12 @@ def max_threads() -> int:
     OPENBLAS_NUM_THREADS), the most a ThreadChoice uses."""
     _blas_controllers()
     return _max_threads
+
+
+def core_name() -> str:
+    """The kernels NumPy's OpenBLAS runs ("unknown" without it); NumPy's build line names
+    only the build's target, and OPENBLAS_CORETYPE overrides the choice."""
+    return ", ".join(c.core_name() for c in _blas_controllers()) or "unknown"
 
 
 def _set(n: int) -> None:
