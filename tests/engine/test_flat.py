@@ -79,3 +79,63 @@ def test_adding_a_layer_packs_again_and_keeps_the_values() -> None:
     assert flat.whole(params) is not None
     for a, p in zip(before, params, strict=False):
         np.testing.assert_array_equal(a, p.value)
+
+
+def _unpack(net: Sequential) -> None:
+    first = net.parameters()[0]
+    first.grad = np.zeros_like(first.value)  # a new array: the model leaves its pack
+    assert flat.whole(net.parameters()) is None
+
+
+def test_a_new_pack_takes_over_the_state_of_the_old_one() -> None:
+    # Momentum keeps one velocity a weight and no step count, so a model that goes
+    # parameter by parameter throughout must end bit for bit where the packed one does,
+    # across a layer added in the middle of training.
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((16, 3)).astype(np.float32), rng.integers(0, 2, 16)
+    runs = []
+    for packed in (True, False):
+        net = Sequential([layers.Dense(4), layers.ReLU()], input_shape=(3,), rng=0)
+        net.add(layers.Dense(4))
+        if not packed:
+            _unpack(net)
+        net.compile(optimizer={"name": "momentum", "lr": 0.1}, loss="softmax_cross_entropy")
+        for _ in range(3):
+            net.train_step(x, y)
+        net.add(layers.Dense(2))
+        if not packed:
+            _unpack(net)
+        for _ in range(3):
+            net.train_step(x, y)
+        runs.append([p.value.copy() for p in net.parameters()])
+        if packed:  # the old pack's state went with the take-over
+            assert len(net.optimizer.state) == 1
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adam_moments_of_a_packed_parameter_and_after_a_new_pack() -> None:
+    x, y = data()
+    packed_net, plain_net = model(), model()
+    _unpack(plain_net)
+    for net in (packed_net, plain_net):
+        net.compile(optimizer={"name": "adam", "lr": 0.01}, loss="softmax_cross_entropy")
+        for _ in range(4):
+            net.train_step(x, y)
+    before = []
+    for p, q in zip(packed_net.parameters(), plain_net.parameters(), strict=True):
+        got, expected = packed_net.optimizer.moments(p), plain_net.optimizer.moments(q)
+        for a, b in zip(got, expected, strict=True):
+            assert a.shape == p.shape
+            np.testing.assert_array_equal(a, b)
+        before.append(got)
+    packed_net.pop()
+    packed_net.add(layers.Dense(3))  # packed again: a fresh state takes the old one over
+    state = packed_net.optimizer._pack_state(flat.whole(packed_net.parameters()))
+    assert state["t"] == 4
+    params = packed_net.parameters()
+    for p, (m, v) in zip(params[:-2], before[:-2], strict=True):
+        np.testing.assert_array_equal(packed_net.optimizer.moments(p)[0], m)
+        np.testing.assert_array_equal(packed_net.optimizer.moments(p)[1], v)
+    assert not packed_net.optimizer.moments(params[-2])[0].any()  # the new layer's: zeros
+

@@ -23,15 +23,17 @@ from .core import Parameter
 class _Pack:
     """The two buffers, the Parameters over them, and a Parameter over all of them."""
 
-    __slots__ = ("params", "whole", "_decay")
+    __slots__ = ("params", "whole", "slices", "_decay")
 
     def __init__(self, params: list[Parameter]) -> None:
         dtype = params[0].value.dtype
         total = sum(p.size for p in params)
         values, grads = np.empty(total, dtype), np.empty(total, dtype)
+        self.slices: dict[Parameter, slice] = {}
         offset = 0
         for p in params:
             end = offset + p.size
+            self.slices[p] = slice(offset, end)
             values[offset:end] = p.value.ravel()
             grads[offset:end] = p.grad.ravel()
             p.value = values[offset:end].reshape(p.shape)
@@ -41,6 +43,7 @@ class _Pack:
         self.params = tuple(params)
         self.whole = Parameter(values, "all", decay=True)
         self.whole.grad = grads
+        self.whole.pack = self  # marks it as a pack's whole (see parts)
         self._decay: np.ndarray | None = None
 
     @property
@@ -51,10 +54,8 @@ class _Pack:
         if self._decay is None:
             values = self.whole.value
             self._decay = np.zeros(values.size, values.dtype)
-            offset = 0
-            for p in self.params:
-                self._decay[offset:offset + p.size] = 1 if p.decay else 0
-                offset += p.size
+            for p, where in self.slices.items():
+                self._decay[where] = 1 if p.decay else 0
         return self._decay
 
     def holds(self, params: list[Parameter]) -> bool:
@@ -77,3 +78,31 @@ def whole(params: list[Parameter]) -> _Pack | None:
     """The pack of exactly ``params``, or None if they are not (or no longer) one."""
     found = params[0].pack if params else None
     return found if found is not None and found.holds(params) else None
+
+
+def take_over(states: dict[Parameter, dict], packed: _Pack) -> None:
+    """An optimizer's ``states`` (by Parameter) after ``packed`` got its fresh state: the
+    states it replaces — of its own Parameters, or of an older pack of theirs (their model
+    gained or lost a layer and packed them again) — hand over what they kept for the
+    Parameters they share with it, as per-parameter states would have kept it, and go."""
+    mine = states[packed.whole]
+    for key in list(states):
+        shared = [(packed.slices[p], where) for p, where in parts(key) if p in packed.slices]
+        if key is packed.whole or not shared:
+            continue  # another model's state, or a removed layer's
+        for name, old in states.pop(key).items():
+            if not isinstance(old, np.ndarray):
+                mine[name] = old  # a step count
+                continue
+            for here, there in shared:
+                mine[name][here] = old.reshape(-1)[there]
+
+
+def parts(key: Parameter) -> list[tuple[Parameter, slice]]:
+    """What an optimizer state kept under ``key`` covers: each Parameter with its slice of
+    the state's flattened arrays (all of it for a Parameter, one slice each for a pack's
+    whole)."""
+    pack = key.pack
+    if pack is None or pack.whole is not key:
+        return [(key, slice(None))]
+    return list(pack.slices.items())

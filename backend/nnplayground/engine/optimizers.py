@@ -79,11 +79,12 @@ class Optimizer:
 
     def step(self, params: list[Parameter]) -> None:
         packed = flat.whole(params)
-        if packed is not None:  # one buffer for all of them: the rule runs once
-            self._step_one(packed.whole, packed.decay if self.weight_decay else False)
-        else:
+        if packed is None:
             for param in params:
-                self._step_one(param, param.decay)
+                self._step_one(param, self._state(param))
+        else:  # one buffer for all of them: the rule runs once
+            self._step_one(packed.whole, self._pack_state(packed),
+                           packed.decay if self.weight_decay else None)
         self.iterations += 1
         decays = self.decays()
         if decays and self.iterations % min(map(subnormal.flush_interval, decays.values())) == 0:
@@ -91,18 +92,28 @@ class Optimizer:
                 for key in decays:
                     subnormal.flush(state[key])
 
-    def _step_one(self, param: Parameter, decay: bool | np.ndarray) -> None:
+    def _step_one(self, param: Parameter, state: State, mask: np.ndarray | None = None) -> None:
         grad = param.grad
-        if self.weight_decay and decay is not False:
+        if self.weight_decay and param.decay:
             # d/dW of 0.5·λ·ΣW² is λ·W; a new array so param.grad stays the pure loss gradient.
             penalty = self.weight_decay * param.value
-            if decay is not True:
-                penalty *= decay  # a pack's mask: 0 on its biases
+            if mask is not None:
+                penalty *= mask  # a pack's: 0 on its biases
             grad = grad + penalty
+        self.update(param, grad, state)
+
+    def _state(self, param: Parameter) -> State:
         state = self.state.get(param)
         if state is None:
             state = self.state[param] = self.init_state(param)
-        self.update(param, grad, state)
+        return state
+
+    def _pack_state(self, packed: Any) -> State:
+        state = self.state.get(packed.whole)
+        if state is None:  # a new pack takes over what older states kept (flat.take_over)
+            state = self.state[packed.whole] = self.init_state(packed.whole)
+            flat.take_over(self.state, packed)
+        return state
 
     def decays(self) -> dict[str, float]:
         """The state arrays that shrink geometrically while their gradient is zero, and by
@@ -270,10 +281,14 @@ class Adam(Optimizer):
 
     def moments(self, param: Parameter) -> tuple[np.ndarray, np.ndarray]:
         """The book's m and v of ``param`` (copies; zeros before its first step)."""
-        state = self.state.get(param)
+        state, where = self.state.get(param), slice(None)
+        pack = param.pack
+        if state is None and pack is not None and pack.whole in self.state:
+            state, where = self.state[pack.whole], pack.slices[param]
         if state is None:
             return np.zeros_like(param.value), np.zeros_like(param.value)
-        return ((1.0 - self.beta1) * state["m_scaled"], (1.0 - self.beta2) * state["v_scaled"])
+        m, v = (state[k].reshape(-1)[where].reshape(param.shape) for k in ("m_scaled", "v_scaled"))
+        return (1.0 - self.beta1) * m, (1.0 - self.beta2) * v
 
     def update(self, param: Parameter, grad: np.ndarray, state: State) -> None:
         state["t"] += 1
