@@ -102,3 +102,32 @@ def test_other_layers_keep_their_order_and_predict_keeps_the_models() -> None:
     np.testing.assert_array_equal(model.predict(x), trace[-1])
     relu = layers.ReLU()
     assert relu.runs_after(layers.MaxPool2D()) and not relu.runs_after(layers.AvgPool2D())
+
+
+def free_orders(layer_specs: list[dict[str, Any]]) -> list[bool]:
+    spec = {"name": "order", "input_shape": [1, 8, 8], "layers": layer_specs}
+    return [layer.free_output_order for layer in compiled(spec)._loss_layers]
+
+
+CONV = {"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": 1}
+POOL = {"type": "maxpool2d", "pool_size": 2}
+HEAD = [{"type": "flatten"}, {"type": "dense", "units": 3}]
+
+
+def test_free_output_order_up_to_a_flatten() -> None:
+    """Layer.free_output_order: true where every layer after, up to a Flatten, keeps any
+    memory order (ReLU, pools); a conv, a batch norm or dropout on the way makes it false."""
+    # SimpleConvNet's shape; the plan runs the ReLU after the pool
+    assert free_orders([CONV, {"type": "relu"}, POOL, *HEAD]) == [True, True, True, False,
+                                                                  False]
+    # DeepConvNet's: another conv follows the first
+    assert free_orders([CONV, {"type": "relu"}, CONV, *HEAD])[:3] == [False, False, True]
+    for between in ({"type": "batchnorm"}, {"type": "dropout", "rate": 0.5},
+                    {"type": "sigmoid"}):
+        assert free_orders([CONV, between, *HEAD])[0] is False
+    # no Flatten before the loss: the 4-D output is the loss's, whose order is unmeasured
+    spec = {"name": "open", "input_shape": [1, 8, 8],
+            "layers": [CONV, {"type": "relu"}, POOL]}
+    model = Sequential.from_config(spec, rng=np.random.default_rng(0))
+    model.compile(optimizer="sgd", loss="mse")
+    assert [layer.free_output_order for layer in model._loss_layers] == [False] * 3

@@ -115,6 +115,11 @@ class Layer:
     # Whether training mode draws random numbers (Dropout's masks): a split step then seeds
     # the second process's generator from the model's.
     stochastic: ClassVar[bool] = False
+    # How the training step treats its input's memory order (the logical shape is always
+    # (N, C, H, W)): "keeps" runs as fast on any order and stores its output in the
+    # input's (ReLU, pools); "any" runs as fast on any order (Flatten, whose output is
+    # its own); "fixed" reads one order best.  See free_output_order below.
+    input_order: ClassVar[str] = "fixed"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -128,6 +133,10 @@ class Layer:
         # The model may set this False on its first layer: Dense/Conv2D then skip computing
         # the (unused) gradient wrt the data and backward returns None.
         self.needs_input_grad = True
+        # The model sets this True when the layers after this one, up to a Flatten, all
+        # run as fast whatever order its output is stored in (Layer.input_order): a
+        # one-channel first conv then stores it pixel-major (layers/conv_pixel.py).
+        self.free_output_order = False
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
         self.dtype: np.dtype = np.dtype(np.float32)

@@ -41,17 +41,29 @@ class Workspace:
         return arr
 
 
-def channel_major(a: np.ndarray) -> bool:
-    """Whether a batch (N, C, H, W) is stored channel by channel, as a conv's output is."""
-    return a.ndim == 4 and a.transpose(1, 0, 2, 3).flags.c_contiguous
+def memory_order(a: np.ndarray) -> tuple[int, ...]:
+    """a's axes from outermost to innermost in memory, when a has no gaps (then
+    ``a.transpose(order)`` is C-contiguous); a's own order otherwise.  A conv's output is
+    (1, 0, 2, 3), channel-major; the one-channel first conv's (2, 3, 0, 1), pixel-major."""
+    order = tuple(sorted(range(a.ndim), key=lambda k: (-a.strides[k], k)))
+    if a.transpose(order).flags.c_contiguous:
+        return order
+    return tuple(range(a.ndim))
 
 
-def in_channel_major(a: np.ndarray) -> np.ndarray:
-    """a itself when channel-major, else a channel-major copy viewed as (N, C, H, W): a
-    layer whose state is channel-major then streams over matching layouts."""
-    if channel_major(a):
+def empty_in_order(shape: tuple[int, ...], order: tuple[int, ...], dtype: np.dtype
+                   ) -> np.ndarray:
+    """An empty array of logical ``shape`` stored with its axes in ``order``."""
+    stored = np.empty([shape[k] for k in order], dtype)
+    return stored.transpose(np.argsort(order))
+
+
+def in_order(a: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    """a itself when stored in ``order``, else a copy that is: a layer whose state is in
+    its input's order then streams over matching layouts."""
+    if a.transpose(order).flags.c_contiguous:
         return a
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -68,18 +80,14 @@ def pad_images(
         return x
     n, c, h, w = x.shape
     # Keep x's memory order (channel-major after a conv) so the copy streams.
-    by_channel = channel_major(x)
-    shape = (
-        (c, n, h + 2 * padding, w + 2 * padding)
-        if by_channel
-        else (n, c, h + 2 * padding, w + 2 * padding)
-    )
+    order = memory_order(x)
+    shape = (n, c, h + 2 * padding, w + 2 * padding)
+    stored = tuple(shape[k] for k in order)
     if ws is None:
-        out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+        buf = np.zeros(stored, x.dtype) if value == 0 else np.full(stored, value, x.dtype)
     else:
-        out = ws.get(f"pad{value}{by_channel}", shape, x.dtype, fill=value)
-    if by_channel:
-        out = out.transpose(1, 0, 2, 3)
+        buf = ws.get(f"pad{value}{order}", stored, x.dtype, fill=value)
+    out = buf.transpose(np.argsort(order))
     out[:, :, padding : padding + h, padding : padding + w] = x
     return out
 

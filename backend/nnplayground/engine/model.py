@@ -241,6 +241,7 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
         first = next((i for i, lyr in enumerate(stack) if lyr.parameters()), 0)
         for i, layer in enumerate(stack):
             layer.needs_input_grad = i != first
+            layer.free_output_order = _order_is_free(stack[i + 1 :])
         self._backprop = stack[first:][::-1]
 
     def parameters(self) -> list[Parameter]:
@@ -267,6 +268,16 @@ class Sequential(ConfigMixin, InferenceMixin, WeightsMixin):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({json.dumps(self.get_config())})"
 
+
+
+def _order_is_free(after: list[Layer]) -> bool:
+    """Whether ``after`` runs as fast whatever memory order its input has: layers that
+    keep the order, up to one that takes any (Flatten).  A chain that reaches the loss
+    still 4-D, or another conv, is not."""
+    for layer in after:
+        if layer.input_order != "keeps":
+            return layer.input_order == "any"
+    return False
 
 
 def _reordered(layers: list[Layer]) -> list[Layer]:

@@ -34,6 +34,8 @@ class ReLU(Layer):
     """max(x, 0); its derivative is the mask x > 0.  On batches each op runs in one part
     per core (parallel.elementwise; one part on the reference path)."""
 
+    input_order = "keeps"  # empty_like and the parts follow x's memory order
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         out = np.empty_like(x)  # x's memory order, so the parts line up
 

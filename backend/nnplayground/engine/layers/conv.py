@@ -21,7 +21,7 @@ import numpy as np
 from .. import blas, parallel
 from ..core import LAYERS, Layer, Parameter, Shape, SpecError
 from ..im2col import Workspace, col2im, im2col, out_size
-from . import conv_fast
+from . import conv_fast, conv_pixel
 from ._validate import image_shape, int_pair, non_negative_int, positive_int
 from .conv_step import ConvStep
 from .dense import init_to_config, resolve_init
@@ -61,6 +61,7 @@ class Conv2D(Layer):
         self.probe: ConvStep | None = None
         self.probe_scratch, self.probe_lock = conv_fast.Scratch(), threading.Lock()
         self.fast_input: np.ndarray | None = None  # set when forward took the fast path
+        self.pixel_input: np.ndarray | None = None  # ... or conv_pixel.py's (a first layer)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         _, h, w = image_shape(input_shape, "conv2d")
@@ -131,9 +132,14 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         f, oh, ow = self.output_shape
         if parallel.enabled():
+            if training and conv_pixel.applies(self, x):
+                self.pixel_input, y = conv_pixel.forward(self, x, self.scratch)
+                self.fast_input, self.cols, self.x_shape = None, None, x.shape
+                return y
             if training:
                 y = conv_fast.forward(self, x, self.scratch)
                 self.fast_input, self.cols, self.x_shape = x, None, x.shape
+                self.pixel_input = None
             elif conv_fast.one_chunk(self, x) and self.probe_lock.acquire(blocking=False):
                 try:
                     y = self._probe(x)
@@ -147,7 +153,7 @@ class Conv2D(Layer):
         ws = self.forward_ws if training else None
         cols = im2col(x, kh, kw, self.stride, self.padding, ws)  # (C*kh*kw, N*OH*OW)
         if training:  # an inference pass must not replace what backward will need
-            self.cols, self.x_shape, self.fast_input = cols, x.shape, None
+            self.cols, self.x_shape, self.fast_input, self.pixel_input = cols, x.shape, None, None
         threads = (
             self.forward_threads.run()
             if training
@@ -160,6 +166,10 @@ class Conv2D(Layer):
         return y.reshape(f, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        if self.pixel_input is not None:
+            xt, self.pixel_input = self.pixel_input, None
+            conv_pixel.backward(self, xt, grad, self.scratch)
+            return None
         if self.fast_input is not None:
             x, self.fast_input = self.fast_input, None
             return conv_fast.backward(self, x, grad, self.scratch, self.needs_input_grad)
