@@ -13,6 +13,8 @@ before it, so softmax is applied once, and ``predict`` still returns probabiliti
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .layers.activations import Sigmoid, Softmax, softmax
@@ -75,26 +77,44 @@ class SoftmaxCrossEntropy:
 
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         n = output.shape[0]
-        shifted = output - _row_max(output)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        log_total = np.log(total)
-        self.probs = exp / total
         y = np.asarray(y)
         if y.ndim == 1 and output.ndim == 2:
             ids = _class_ids(_check_batch(y, n), output.shape[1])
-            picked = shifted[np.arange(n), ids]
             self.targets = ids
-            return float(np.sum(log_total[:, 0] - picked) / n)
+            if output.shape[1] <= SHORT_ROWS:
+                return self._forward_by_class(output, ids)
+            shifted = output - output.max(axis=1, keepdims=True)
+            exp = np.exp(shifted)
+            total = exp.sum(axis=1, keepdims=True)
+            self.probs = exp / total
+            return float(np.sum(np.log(total[:, 0]) - shifted[_arange(n), ids]) / n)
+        shifted = output - output.max(axis=-1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=-1, keepdims=True)
+        self.probs = exp / total
         targets = _as_targets(output, y)
         self.targets = targets
-        return float(-np.sum(targets * (shifted - log_total)) / n)
+        return float(-np.sum(targets * (shifted - np.log(total))) / n)
+
+    def _forward_by_class(self, output: np.ndarray, ids: np.ndarray) -> float:
+        """The same for few classes, on the transposed logits (C, N): NumPy reduces a
+        short last axis row by row, and down the first axis whole rows at once.  (100, 10)
+        logits, the whole forward: 17.4 -> 12.9 us."""
+        n = output.shape[0]
+        shifted = np.ascontiguousarray(output.T)
+        shifted -= shifted.max(axis=0)
+        picked = shifted[ids, _arange(n)]
+        exp = np.exp(shifted)
+        total = exp.sum(axis=0)
+        exp /= total
+        self.probs = exp.T
+        return float(np.sum(np.log(total) - picked) / n)
 
     def backward(self) -> np.ndarray:
-        grad = self.probs.copy()
+        grad = np.array(self.probs, order="C")  # a copy, C-ordered whichever way forward ran
         n = grad.shape[0]
         if self.targets.ndim == 1:
-            grad[np.arange(n), self.targets] -= 1
+            grad[_arange(n), self.targets] -= 1
         else:
             grad -= self.targets
         grad /= grad.dtype.type(n)
@@ -104,13 +124,16 @@ class SoftmaxCrossEntropy:
         return softmax(output, axis=1)
 
 
-def _row_max(z: np.ndarray) -> np.ndarray:
-    """Each row's maximum, as a column.  NumPy reduces a short last axis row by row; over
-    the first axis of a transposed copy it runs down whole columns at once: (100, 10)
-    logits 6.6 -> 2.2 us, a third of this loss's forward."""
-    if z.ndim == 2 and z.shape[1] <= 32:
-        return np.ascontiguousarray(z.T).max(axis=0)[:, None]
-    return z.max(axis=-1, keepdims=True)
+# Rows of at most this many classes take SoftmaxCrossEntropy._forward_by_class.
+SHORT_ROWS = 32
+
+
+@functools.lru_cache(maxsize=8)
+def _arange(n: int) -> np.ndarray:
+    """0..n-1, read-only and kept: every batch of a run has the same size."""
+    ids = np.arange(n)
+    ids.flags.writeable = False
+    return ids
 
 
 def _check_batch(y: np.ndarray, n: int) -> np.ndarray:

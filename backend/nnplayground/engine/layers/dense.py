@@ -121,6 +121,9 @@ class Dense(Layer):
 
     def _backward_parts(self, grad: np.ndarray) -> np.ndarray | None:
         """dW split by input features (rows of W), dx by samples; the reference's math."""
+        if not self._split(len(grad)):  # one part: the reference's calls, on the held thread
+            blas.hold_one_thread()
+            return self._backward(grad)
         x, fan_in = self.x, self.W.shape[0]
         dx = np.empty((len(grad), fan_in), grad.dtype) if self.needs_input_grad else None
 
@@ -130,24 +133,18 @@ class Dense(Layer):
         def inputs(_: int, lo: int, hi: int) -> None:
             np.matmul(grad[lo:hi], self.W.value.T, out=dx[lo:hi])
 
-        if self._split(len(grad)):
-            if dx is None:
-                parallel.split(weights, fan_in)
-            else:  # one hand-off, not two: part i takes its rows of W.grad and of dx
-                rows = parallel.bounds(len(grad), parallel.workers())
-                features = parallel.bounds(fan_in, len(rows))
+        if dx is None:
+            parallel.split(weights, fan_in)
+        else:  # one hand-off, not two: part i takes its rows of W.grad and of dx
+            rows = parallel.bounds(len(grad), parallel.workers())
+            features = parallel.bounds(fan_in, len(rows))
 
-                def both(i: int, _lo: int, _hi: int) -> None:
-                    if i < len(features):
-                        weights(i, *features[i])
-                    inputs(i, *rows[i])
+            def both(i: int, _lo: int, _hi: int) -> None:
+                if i < len(features):
+                    weights(i, *features[i])
+                inputs(i, *rows[i])
 
-                parallel.split(both, len(rows), parts=len(rows))
-        else:
-            blas.hold_one_thread()
-            weights(0, 0, fan_in)
-            if dx is not None:
-                inputs(0, 0, len(grad))
+            parallel.split(both, len(rows), parts=len(rows))
         if self.b is not None:
             np.sum(grad, axis=0, out=self.b.grad)
         return dx
