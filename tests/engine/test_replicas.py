@@ -249,3 +249,32 @@ def test_a_model_collected_anywhere_ends_its_copy_without_waiting(split_all, dat
     assert done.wait(10), "the finalizer waited for a lock its own thread holds"
     child.wait(timeout=10)  # it read EOF and exited
     assert replicas._idle == idle_before
+
+
+def test_the_weights_live_in_the_shared_memory_and_move_back_out(split_all, data):
+    """No copy a step: the optimizer updates the weights where the second process reads
+    them.  A weight bound anew (the optimizer-race lab does that) still reaches it, and
+    forget() hands the model memory of its own, with the same numbers."""
+    x, y = data
+    shared, alone = conv_net(0), conv_net(0)
+    shared.train_step(x[:32], y[:32])
+    replica = replicas._replicas[shared]
+    memory = replica.shared
+    assert all(np.shares_memory(p.value, memory) for p in shared.parameters())
+    for model in (shared, alone):  # a new array, outside the pack and the shared memory
+        model.layers[0].W.value = model.layers[0].W.value * np.float32(0.5)
+    alone.set_weights(shared.get_weights())
+    with one_process():
+        expected = alone.train_step(x[32:64], y[32:64])
+    assert shared.train_step(x[32:64], y[32:64]) == pytest.approx(expected, rel=1e-5)
+    shared._link()  # packed again (the model's layers changed): its second process goes
+    assert shared not in replicas._replicas
+    before = shared.get_weights()
+    shared.train_step(x[64:96], y[64:96])
+    replica = replicas._replicas[shared]
+    assert all(np.shares_memory(p.value, replica.shared) for p in shared.parameters())
+    before = shared.get_weights()
+    replicas.forget(shared)
+    assert not any(np.shares_memory(p.value, memory) for p in shared.parameters())
+    for a, b in zip(shared.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)

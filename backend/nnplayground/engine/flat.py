@@ -74,6 +74,15 @@ def pack(params: list[Parameter]) -> None:
         _Pack(params)
 
 
+def move(packed: _Pack, values: np.ndarray) -> None:
+    """Put the pack's values in ``values`` (flat, its size: a second process's shared
+    memory, replicas.py), copied, with every Parameter's value a view of it."""
+    np.copyto(values, packed.whole.value)
+    packed.whole.value = values
+    for p, where in packed.slices.items():
+        p.value = values[where].reshape(p.shape)
+
+
 def whole(params: list[Parameter]) -> _Pack | None:
     """The pack of exactly ``params``, or None if they are not (or no longer) one."""
     found = params[0].pack if params else None

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import parallel
+from . import flat, parallel
 
 if TYPE_CHECKING:
     from .model import Sequential
@@ -232,6 +232,7 @@ def _forget_after_fork() -> None:
     # when a model dies, would take over the parent's second processes.  It starts afresh.
     global _lock, _lock_idle
     for replica in list(_replicas.values()):
+        replica.take_weights_back()  # the mapping is shared with the parent's copy
         replica._finalizer.detach()
     _replicas.clear()
     _idle.clear()
@@ -280,6 +281,13 @@ class Replica:
             raise
         finally:
             self.shm.unlink()  # both processes have it mapped (or the start failed)
+        # The model's weights live in the shared memory from now on (the optimizer
+        # updates them there), so a step copies none: 434 K weights took 0.11 ms of
+        # SimpleConvNet's 6.5 ms step.  close() moves them back out.
+        self.pack = flat.whole(params)
+        self.shared = np.ndarray(total, self.dtype, self.shm.buf)  # the values, flat
+        if self.pack is not None:
+            flat.move(self.pack, self.shared)
         # Dropped without close() (its model collected, perhaps by the cyclic GC on any
         # thread, the server's event loop included): no lock and no waiting there, only the
         # socket closed, and the copy exits.  close() hands the copy on for the next model.
@@ -291,8 +299,9 @@ class Replica:
         params = model.parameters()
         n = len(xb)
         k = n // 2
-        for view, p in zip(self.values, params, strict=True):
-            np.copyto(view, p.value)
+        if not self._weights_shared(params):  # e.g. set_weights bound new arrays
+            for view, p in zip(self.values, params, strict=True):
+                np.copyto(view, p.value)
         seed = (int(model.rng.integers(1 << 63))
                 if any(layer.stochastic for layer in model.layers) else None)
         conn = self.child.conn
@@ -312,7 +321,25 @@ class Replica:
         loss = (k * loss_here + (n - k) * loss_there) / n
         return loss, np.concatenate([out_here, out_there])
 
+    def _weights_shared(self, params: list) -> bool:
+        return (self.pack is not None and self.pack.whole.value is self.shared
+                and flat.whole(params) is self.pack)
+
+    def take_weights_back(self) -> None:
+        """The model's weights out of the shared memory, into memory of its own."""
+        if self.pack is None or self.shared is None:
+            return
+        still = flat.whole(list(self.pack.params)) is self.pack
+        if still and self.pack.whole.value is self.shared:
+            flat.move(self.pack, np.empty_like(self.shared))
+            return
+        for p in self.pack.params:  # packed again or bound anew: only strays are left
+            if np.may_share_memory(p.value, self.shared):
+                p.value = p.value.copy()
+
     def close(self) -> None:
+        self.take_weights_back()
         self.values = self.grads = []
+        self.shared = None
         if self._finalizer.detach() is not None:  # not closed or dropped before
             _give_back(self.child, self.shm)
