@@ -299,7 +299,7 @@ class Replica:
         params = model.parameters()
         n = len(xb)
         k = n // 2
-        if not self._weights_shared(params):  # e.g. set_weights bound new arrays
+        if not self._weights_shared(params):  # a weight bound anew (the race lab does)
             for view, p in zip(self.values, params, strict=True):
                 np.copyto(view, p.value)
         seed = (int(model.rng.integers(1 << 63))
