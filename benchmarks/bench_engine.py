@@ -296,8 +296,10 @@ def run(args: argparse.Namespace) -> int:
     if args.profile or args.cprofile:
         from _profile import cprofile_net, profile_net
 
-        # Per-layer times are one process's: a shared step would show only its first half.
-        replicas.set_enabled(False)
+        # Per-layer times are the model's process's: in a step shared with a second
+        # process that is its half of the batch, the other half running meanwhile (with
+        # the step in one process instead, thread-split layers such as the pools would
+        # show costs the real step does not have).
         for name in args.nets:
             if args.profile:
                 profile_net(name, x, y, max(10, args.steps // 2))
