@@ -167,8 +167,8 @@ class Conv2D(Layer):
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         if self.pixel_input is not None:
-            xt, self.pixel_input = self.pixel_input, None
-            conv_pixel.backward(self, xt, grad, self.scratch)
+            cols, self.pixel_input = self.pixel_input, None
+            conv_pixel.backward(self, cols, grad)
             return None
         if self.fast_input is not None:
             x, self.fast_input = self.fast_input, None

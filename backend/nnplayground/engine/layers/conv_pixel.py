@@ -15,10 +15,12 @@ With one input channel the columns are cheap to build in this order too: the inp
 copied once, padded, to (Hp, Wp, N); for the kernel offset (i, j) and an output row a,
 the column entries of all (ow, n) are then ONE contiguous run of OW*N numbers starting at
 pixel (a+i, j).  So the columns of a few output rows (a chunk, CHUNK_BYTES as in
-conv_fast.py) are one copy of a strided view, and
+conv_fast.py) are one copy of a strided view, made while their product needs them and
+kept for backward (one input channel: 25 + 1 rows, 3 MB a half batch of SimpleConvNet;
+rebuilding them instead measured 1.025 of this, 22 pairs of whole steps), and
 
     y[a, ow, n, :]  = cols[:, (a, ow, n)]ᵀ @ [Wᵀ; b]        (cols carry a row of ones)
-    [dWᵀ; db]       = Σ over chunks of cols @ g[(a, ow, n), :]
+    [dWᵀ; db]       = cols @ g[(a, ow, n), :]
 
 The row of ones folds the bias into the products: pixel-major, adding b and summing db
 run across the short F axis (measured 0.23 and 0.53 ms a half batch), where inside the
@@ -31,12 +33,11 @@ backward is dW and db alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import parallel
-from ..im2col import Workspace
 from .conv_fast import CHUNK_BYTES, Scratch, _chunks, _parts
 
 if TYPE_CHECKING:
@@ -78,65 +79,52 @@ def _rows_per_chunk(layer: Conv2D, n: int, itemsize: int) -> int:
     return max(1, CHUNK_BYTES // ((kh * kw + 1) * ow * n * itemsize))
 
 
-def _columns(runs: np.ndarray, s: int, e: int, ws: Workspace | None) -> np.ndarray:
-    """Output rows s..e's columns, (kh*kw + 1, (e-s)*OW*N), the last row all ones."""
-    kh, kw, _, width = runs.shape
-    k = kh * kw
-    shape = (k + 1, e - s, width)
-    cols = np.ones(shape, runs.dtype) if ws is None else ws.get("pixel_cols", shape,
-                                                                  runs.dtype, fill=1)
-    cols[:k].reshape(kh, kw, e - s, width)[...] = runs[:, :, s:e]
-    return cols.reshape(k + 1, -1)
+def _rows(layer: Conv2D, n: int, work: Callable[[int, int], None]) -> None:
+    """work(s, e) over chunks of output rows, one range of rows per core."""
+    rows = _rows_per_chunk(layer, n, layer.dtype.itemsize)
 
-
-def _in_chunks(layer: Conv2D, runs: np.ndarray, n: int, scratch: Scratch, which: int,
-               work: Callable[[Any, np.ndarray, int, int], Any]) -> list[Any]:
-    """acc = work(acc, cols, s, e) over chunks of output rows, one range of rows per core
-    (workspace ``which`` of each part's pair); each part's last acc."""
-    rows = _rows_per_chunk(layer, n, runs.itemsize)
-
-    def part(i: int, lo: int, hi: int):
-        ws = scratch.part(i)[which]
-        acc = None
+    def part(_: int, lo: int, hi: int) -> None:
         for s, e in _chunks(lo, hi, rows):
-            # A short last chunk gets its own arrays: reshaping the reused ones would thrash.
-            cols = _columns(runs, s, e, ws if e - s == rows or s == lo else None)
-            acc = work(acc, cols, s, e)
-        return acc
+            work(s, e)
 
-    return parallel.split(part, runs.shape[2], parts=_parts(layer, n))
+    parallel.split(part, layer.output_shape[1], parts=_parts(layer, n))
 
 
 def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[np.ndarray, np.ndarray]:
-    """The padded input backward needs, and y (N, F, OH, OW) stored (OH, OW, N, F)."""
+    """The columns backward needs, (kh*kw + 1, OH, OW*N) with a last row of ones, and y
+    (N, F, OH, OW) stored (OH, OW, N, F).  The columns are kept, not rebuilt in backward:
+    made chunk by chunk, each is still in cache for its product (SimpleConvNet, one
+    process: 3 MB a half batch)."""
     n = x.shape[0]
     f, oh, ow = layer.output_shape
-    k = layer.W.size // f
+    kh, kw = layer.kernel_size
+    k = kh * kw
     weights = np.empty((k + 1, f), x.dtype)  # [Wᵀ; b]
     weights[:k] = layer.W.value.reshape(f, k).T
     weights[k] = layer.b.value
-    xt = _padded(layer, x)
+    runs = _runs(layer, _padded(layer, x))
+    cols = scratch.part(0)[0].get("pixel_cols", (k + 1, oh, ow * n), x.dtype, fill=1)
     y = np.empty((oh, ow, n, f), x.dtype)
 
-    def rows_out(acc: None, cols: np.ndarray, s: int, e: int) -> None:
-        np.matmul(cols.T, weights, out=y[s:e].reshape(-1, f))
+    def rows_out(s: int, e: int) -> None:
+        cols[:k, s:e].reshape(kh, kw, e - s, ow * n)[...] = runs[:, :, s:e]
+        np.matmul(cols[:, s:e].reshape(k + 1, -1).T, weights, out=y[s:e].reshape(-1, f))
 
-    _in_chunks(layer, _runs(layer, xt), n, scratch, 0, rows_out)
-    return xt, y.transpose(PIXEL_MAJOR)
+    _rows(layer, n, rows_out)
+    return cols, y.transpose(PIXEL_MAJOR)
 
 
-def backward(layer: Conv2D, xt: np.ndarray, grad: np.ndarray, scratch: Scratch) -> None:
-    """Fills layer.W.grad and layer.b.grad from the padded input and grad (N, F, OH, OW)."""
+def backward(layer: Conv2D, cols: np.ndarray, grad: np.ndarray) -> None:
+    """Fills layer.W.grad and layer.b.grad from forward's columns and grad (N, F, OH, OW)."""
     f, oh, ow = layer.output_shape
     k = layer.W.size // f
     # (OH, OW, N, F): free when grad came back in forward's order (pool, ReLU, Flatten keep it)
     g = np.ascontiguousarray(grad.transpose(PIXEL_MAJOR)).reshape(oh, -1, f)
 
-    def rows_in(acc: np.ndarray | None, cols: np.ndarray, s: int, e: int) -> np.ndarray:
-        term = cols @ g[s:e].reshape(-1, f)  # (k + 1, F)
-        return term if acc is None else np.add(acc, term, out=acc)
+    def rows_in(_: int, lo: int, hi: int) -> np.ndarray:
+        return cols[:, lo:hi].reshape(k + 1, -1) @ g[lo:hi].reshape(-1, f)  # (k + 1, F)
 
-    parts = _in_chunks(layer, _runs(layer, xt), xt.shape[2], scratch, 1, rows_in)
+    parts = parallel.split(rows_in, oh, parts=_parts(layer, grad.shape[0]))
     total = sum(parts[1:], parts[0])
     layer.W.grad.reshape(f, k)[...] = total[:k].T
     layer.b.grad[...] = total[k]
