@@ -71,6 +71,9 @@ class Executor(ABC):
         queue = self.queue()
         return queue.index(job_id) + 1 if job_id in queue else None
 
+    def refresh(self, job_id: int) -> None:  # noqa: B027 - a local job's state is exact
+        """Bring this server's view of a live job up to date (a page joins its socket)."""
+
 
 class LocalExecutor(Executor):
     def __init__(self, slots: int, sink: Any, pause_grace: float = 120.0) -> None:

@@ -195,6 +195,7 @@ class JobService(Predictions):
 
     def state(self, job_id: int) -> tuple[Kind, dict[str, Any]]:
         """What a late joiner of a job's socket gets first."""
+        self.executor.refresh(job_id)
         row = self._row(job_id)
         kind = Kind(row["kind"])
         if kind == Kind.LAB:
