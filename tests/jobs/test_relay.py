@@ -97,25 +97,3 @@ def test_leases_expire_and_idle_is_the_freshest_read(monkeypatch) -> None:
     monkeypatch.setattr(time, "monotonic", lambda: now + 10)  # both servers went quiet
     assert log.idle() == float("inf")
 
-
-def test_a_stale_mirror_resyncs_to_the_jobs_progress(tmp_path) -> None:
-    """What a page joining a mirrored run gets (RayExecutor.refresh): the actor's state,
-    however far the mirror's polling lags behind it."""
-    store = SqliteJobStore(tmp_path / "runs.sqlite3")
-    job_id, created = store.create(Kind.TRAIN, "r", {"spec": {}})
-    log = EventLog()
-    home = Recorder(store, log, tmp_path)
-    job = TrainState(job_id, Kind.TRAIN, "r", {"spec": {}}, created)
-    home.jobs[job_id] = job
-    home.status(job_id, Status.RUNNING)
-    cls, fields = FakeActor(log, job).state.remote()
-    stale = cls(**fields)  # attached before any step, never polled since
-    for step in (3, 162):
-        home.event(job_id, "step", {"step": step, "losses": [[step, 1.0]]})
-    server = Recorder(store, FakeHub(), tmp_path)
-    server.jobs[job_id] = stale
-    mirror = Mirror(stale, FakeActor(log, job), server, "srv", lambda x: x,
-                    on_lost=lambda j: None)
-    assert stale.progress.get("step") is None
-    mirror.resync()
-    assert stale.progress["step"] == 162 and stale.seq == job.seq

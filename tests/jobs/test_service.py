@@ -75,6 +75,34 @@ def test_a_mirrored_run_that_ended_elsewhere_predicts_from_its_saved_weights(
         service.live.pop(run["id"], None)
 
 
+def test_a_joining_page_gets_the_state_from_where_the_job_runs(service: JobService,
+                                                               monkeypatch) -> None:
+    """On a cluster server (Executor.fresh) the first state is the job's own, not the
+    mirror's last poll; the mirror stays as it is for the server's other watchers."""
+    run = service.create_run(resolve(TINY_RUN))
+    until(lambda: service.get_run(run["id"])["status"] == "completed")
+    row = service.get_run(run["id"])
+
+    def job(step: int, seq: int) -> TrainState:
+        return TrainState(id=run["id"], kind=Kind.TRAIN, name=row["name"],
+                          config=row["config"], created_at=time.time(),
+                          status=Status.RUNNING, progress={"step": step}, seq=seq)
+
+    stale, actors = job(0, 3), job(162, 40)
+    service.live[run["id"]] = stale
+    try:
+        monkeypatch.setattr(service.executor, "fresh", lambda i: actors if i == run["id"]
+                            else None)
+        kind, state = service.state(run["id"])
+        assert kind == Kind.TRAIN and state["progress"] == {"step": 162}
+        assert state["seq"] == 40 and state["status"] == "running"
+        assert stale.progress == {"step": 0} and stale.seq == 3
+        monkeypatch.setattr(service.executor, "fresh", lambda i: None)  # this server's own
+        assert service.state(run["id"])[1]["progress"] == {"step": 0}
+    finally:
+        service.live.pop(run["id"], None)
+
+
 def test_a_failing_job_ends_failed_without_a_traceback(service: JobService) -> None:
     bad = resolve({**TINY_RUN, "spec": {"input_shape": [2], "layers": [
         {"type": "dense", "units": 3}]}, "loss": "mse", "dataset": "xor"})

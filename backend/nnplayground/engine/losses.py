@@ -78,23 +78,20 @@ class SoftmaxCrossEntropy:
     def forward(self, output: np.ndarray, y: np.ndarray) -> float:
         n = output.shape[0]
         y = np.asarray(y)
+        ids = None
         if y.ndim == 1 and output.ndim == 2:
-            ids = _class_ids(_check_batch(y, n), output.shape[1])
-            self.targets = ids
+            ids = self.targets = _class_ids(_check_batch(y, n), output.shape[1])
             if output.shape[1] <= SHORT_ROWS:
                 return self._forward_by_class(output, ids)
-            shifted = output - output.max(axis=1, keepdims=True)
-            exp = np.exp(shifted)
-            total = exp.sum(axis=1, keepdims=True)
-            self.probs = exp / total
-            return float(np.sum(np.log(total[:, 0]) - shifted[_arange(n), ids]) / n)
         shifted = output - output.max(axis=-1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=-1, keepdims=True)
         self.probs = exp / total
-        targets = _as_targets(output, y)
-        self.targets = targets
-        return float(-np.sum(targets * (shifted - np.log(total))) / n)
+        log_total = np.log(total)
+        if ids is not None:
+            return float(np.sum(log_total[:, 0] - shifted[_arange(n), ids]) / n)
+        self.targets = _as_targets(output, y)
+        return float(-np.sum(self.targets * (shifted - log_total)) / n)
 
     def _forward_by_class(self, output: np.ndarray, ids: np.ndarray) -> float:
         """The same for few classes, on the transposed logits (C, N): NumPy reduces a

@@ -17,6 +17,7 @@ moves a weight by about lr·1e-30/ε ≈ 1e-26.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -29,6 +30,7 @@ MAX_INTERVAL = 64
 _TINY = float(np.finfo(np.float32).tiny)
 
 
+@functools.lru_cache(maxsize=64)  # asked at every optimizer step, with the same few betas
 def flush_interval(decay: float) -> int:
     """How many steps may pass between flushes of a state that decays by ``decay`` a step:
     half the steps it takes to sink from FLUSH_BELOW to the subnormals (β = 0.9: 173 steps,

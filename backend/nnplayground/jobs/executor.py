@@ -71,8 +71,10 @@ class Executor(ABC):
         queue = self.queue()
         return queue.index(job_id) + 1 if job_id in queue else None
 
-    def refresh(self, job_id: int) -> None:  # noqa: B027 - a local job's state is exact
-        """Bring this server's view of a live job up to date (a page joins its socket)."""
+    def fresh(self, job_id: int) -> Any:
+        """A copy of a live job's state read from where it runs, when this server only
+        mirrors it (a page joins its socket); None when this server's view is the job."""
+        return None
 
 
 class LocalExecutor(Executor):

@@ -187,16 +187,20 @@ class RayExecutor(Executor):
             return None
         return RemoteControl(mirror.actor)
 
-    def refresh(self, job_id: int) -> None:
-        """A mirror's state from its job's actor, not from its last poll: a page that
+    def fresh(self, job_id: int) -> LiveJob | None:
+        """The job's state from its actor, not from the mirror's last poll: a page that
         reconnects here after its server died must not see less than it saw there (a
-        cluster test saw step 0 here against 162 there)."""
+        cluster test saw step 0 here against 162 there).  The mirror stays as it is, so
+        this server's other watchers still get every event after their own states."""
         mirror = self.mirrors.get(job_id)
-        if mirror is not None and mirror.job.status not in FINISHED:
-            try:
-                mirror.resync()
-            except Exception:  # noqa: BLE001 - the actor is gone or slow: the mirror's view
-                log.warning("job %s: could not refresh its state from its actor", job_id)
+        if mirror is None or mirror.job.status in FINISHED:
+            return None
+        try:
+            cls, fields = _get(mirror.actor.state.remote())
+        except Exception:  # noqa: BLE001 - the actor is gone or slow: the mirror's view
+            log.warning("job %s: could not read its state from its actor", job_id)
+            return None
+        return cls(**fields)
 
     def queue(self) -> list[int]:
         return sorted(i for i, m in list(self.mirrors.items()) if m.job.status == Status.QUEUED)

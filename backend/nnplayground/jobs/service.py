@@ -114,9 +114,11 @@ class JobService(Predictions):
         return self.lab_summary(job_id)
 
     # -- reading -------------------------------------------------------------------------
-    def _row(self, job_id: int, kind: Kind | None = None) -> dict[str, Any]:
+    def _row(self, job_id: int, kind: Kind | None = None,
+             fresh: LiveJob | None = None) -> dict[str, Any]:
         job = self.live.get(job_id)
-        row = job.row() if job is not None else self.store.get(job_id)
+        source = fresh or job
+        row = source.row() if source is not None else self.store.get(job_id)
         if row is None or (kind is not None and row["kind"] != kind
                            and not (kind == Kind.TRAIN and row["kind"] == Kind.REMOTE)):
             what = "lab job" if kind == Kind.LAB else "run"
@@ -126,10 +128,13 @@ class JobService(Predictions):
         row["queue_position"] = self.recorder.position(job_id)
         return row
 
-    def get_run(self, job_id: int, history: bool = True) -> dict[str, Any]:
-        row = self._row(job_id, Kind.TRAIN)
+    def get_run(self, job_id: int, history: bool = True,
+                fresh: LiveJob | None = None) -> dict[str, Any]:
+        """``fresh``: a copy of the job's state read from where it runs (a cluster server
+        that mirrors it), in place of this server's view."""
+        row = self._row(job_id, Kind.TRAIN, fresh)
         if history:
-            job = self.live.get(job_id)
+            job = fresh or self.live.get(job_id)
             if isinstance(job, TrainState):
                 with job.lock:  # the history and its event number in one step
                     state = job.state()
@@ -194,13 +199,14 @@ class JobService(Predictions):
                 "slots": self.settings.max_concurrent, "jobs": live}
 
     def state(self, job_id: int) -> tuple[Kind, dict[str, Any]]:
-        """What a late joiner of a job's socket gets first."""
-        self.executor.refresh(job_id)
-        row = self._row(job_id)
+        """What a late joiner of a job's socket gets first: on a cluster server the job's
+        own state, read from its actor (Executor.fresh), not this server's mirror of it."""
+        fresh = self.executor.fresh(job_id)
+        row = self._row(job_id, fresh=fresh)
         kind = Kind(row["kind"])
         if kind == Kind.LAB:
             return kind, self.get_lab(job_id)
-        return kind, self.get_run(job_id)
+        return kind, self.get_run(job_id, fresh=fresh if isinstance(fresh, TrainState) else None)
 
     def touch(self, job_id: int) -> None:
         job = self.live.get(job_id)
