@@ -143,7 +143,8 @@ export function createRunPanel(el, { buildRequest, controlsEl = el }) {
   bus.on("run:progress", (d) => {
     if (d.epoch != null) epochOut.textContent = `${d.epoch} / ${d.epochs ?? totalEpochs}`;
     if (d.total_steps) totalSteps = d.total_steps;
-    if (d.lr != null && document.activeElement !== liveLr) liveLr.value = d.lr;
+    // Four significant digits: a decayed rate read 0.000066666666666666 at the end of a run.
+    if (d.lr != null && document.activeElement !== liveLr) liveLr.value = Number(d.lr.toPrecision(4));
     serverRate = Number.isFinite(d.steps_per_sec) ? d : null;
   });
   bus.on("run:steps", (pts) => {
