@@ -150,8 +150,18 @@ def _ray_start(args: list[str], env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def running_ray(cpus: int = 1, idle_workers: int | None = None) -> Iterator[RayCluster]:
-    """A head and a second node, ``cpus`` CPUs each, on loopback."""
+    """A head and a second node, ``cpus`` CPUs each, on loopback.
+
+    Token authentication is off for everything started meanwhile (the nodes, app servers
+    and this process as a driver): Ray turns it on by itself when ``~/.ray/auth_token``
+    exists, and once, on a starved machine, it wrote that file mid-run, after which every
+    later ``ray start`` of a second node failed with InvalidAuthToken.  A token file that
+    appears while the cluster runs is removed with it."""
     temp = Path(tempfile.mkdtemp(prefix="nnpgray-", dir="/tmp"))  # short: socket paths
+    token = Path.home() / ".ray" / "auth_token"
+    token_before = token.exists()
+    auth_before = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     if idle_workers is not None:
         # Ray keeps about num_cpus idle workers per node and ends the rest after 1 s; with
@@ -175,3 +185,9 @@ def running_ray(cpus: int = 1, idle_workers: int | None = None) -> Iterator[RayC
             while cluster.processes() and time.monotonic() < deadline:
                 time.sleep(0.2)
         shutil.rmtree(temp, ignore_errors=True)
+        if not token_before:
+            token.unlink(missing_ok=True)
+        if auth_before is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = auth_before

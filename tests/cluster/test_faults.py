@@ -3,13 +3,16 @@ watchers, PostgreSQL restarted under the app servers."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
+import time
 
 import httpx
 from websockets.sync.client import connect
 
-from tests.cluster.conftest import Cluster, placements, wait_run
+from tests.cluster.conftest import Cluster, placements, ray, wait_run
 from tests.cluster.test_two_servers import LONG_TOY
 from tests.server.conftest import TINY_RUN
 from tests.server.routers.test_ws import recv, until
@@ -82,3 +85,54 @@ def test_app_servers_and_jobs_carry_on_after_a_postgres_restart(cluster: Cluster
     assert [e["epoch"] for e in run["history"]["epochs"]] == [1, 2, 3]
     stored = httpx.get(f"{a.url}/api/runs").json()
     assert {r["id"]: r["status"] for r in stored}[rid] == "completed"
+
+
+def _hosts(cluster: Cluster) -> list[int]:
+    """The pids of every job host actor, each made first if no job has made it yet."""
+    from nnplayground.jobs.ray_actor import JobHost
+    from nnplayground.jobs.ray_executor import JOB_HOSTS, NAMESPACE, host_name
+
+    if not ray.is_initialized():
+        ray.init(address=cluster.ray.address, namespace=NAMESPACE, log_to_driver=False)
+    for i in range(JOB_HOSTS):  # the options the app servers use (RayExecutor.submit)
+        host = ray.remote(JobHost).options(
+            name=host_name(i), namespace=NAMESPACE, lifetime="detached", num_cpus=0,
+            max_concurrency=1000, max_restarts=0, get_if_exists=True
+        ).remote(cluster.env["NNPG_DATABASE_URL"])
+        with contextlib.suppress(ray.exceptions.RayTaskError):  # no job 0: it is up
+            ray.get(host.call.remote(0, "state"), timeout=60)
+    found = subprocess.run(["pgrep", "-f", "ray::JobHost"], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def test_a_run_the_cluster_does_not_take_in_time_is_a_503_and_never_starts(
+        cluster: Cluster) -> None:
+    """Seen with both cores starved: RayExecutor.submit's call to the job's host timed out,
+    and the API answered 500 with the job left queued.  Here every host is frozen."""
+    from nnplayground.jobs.ray_executor import CALL_TIMEOUT
+
+    pids = _hosts(cluster)
+    assert len(pids) >= 4, pids
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        r = httpx.post(cluster.a.url + "/api/runs", json=TINY_RUN, timeout=60)
+        waited = time.monotonic() - t0
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)  # the hosts now get to the pending call
+    assert r.status_code == 503, r.text
+    err = r.json()["error"]
+    assert err["code"] == "cluster_unavailable" and err["params"] == {"seconds": CALL_TIMEOUT}
+    assert CALL_TIMEOUT <= waited < CALL_TIMEOUT + 20
+    runs = httpx.get(cluster.b.url + "/api/runs", timeout=10).json()
+    (row,) = [run for run in runs if run["status"] not in ("completed", "stopped")
+              and run["error"] and run["error"]["code"] == "cluster_unavailable"]
+    time.sleep(3)  # a host that started it late would show it running by now
+    for server in (cluster.a, cluster.b):
+        run = httpx.get(f"{server.url}/api/runs/{row['id']}", timeout=10).json()
+        assert run["status"] == "failed" and not run["progress"], run
+    later = _create(cluster.b.url, TINY_RUN)  # the thawed cluster takes the next one
+    wait_run(cluster.a.url, later, lambda r: r["status"] == "completed")
+    assert httpx.get(f"{cluster.a.url}/api/runs/{row['id']}").json()["status"] == "failed"

@@ -45,3 +45,10 @@ class StoreUnavailable(JobError):
     """The job store cannot be written (read-only directory, full disk, database gone)."""
 
     status, code = 503, "storage_unavailable"
+
+
+class ExecutorUnavailable(JobError):
+    """Where jobs run did not answer in time (a Ray cluster too busy or partly down): the
+    job was not started, and its row says so."""
+
+    status, code = 503, "cluster_unavailable"

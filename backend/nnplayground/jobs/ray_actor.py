@@ -39,6 +39,7 @@ from .relay import EventLog, job_fields
 from .store import JobStore, SqliteJobStore
 
 log = logging.getLogger("nnplayground.jobs")
+FINISHED_VALUES = frozenset(s.value for s in FINISHED)
 LINGER_SECONDS = 10.0  # a finished job's home stays this long: pollers read its end
 STATUS = "_status"  # the job's own status changes (pause, resume) ride with its events
 
@@ -82,6 +83,13 @@ class JobHost:
     def add(self, job_cls: type, fields: dict[str, Any], work: Any, weights_dir: str,
             cpus: float) -> None:
         job_id = fields["id"]
+        row = self.store.get(job_id)
+        if row is None or row["status"] != Status.QUEUED.value:
+            # The app server gave up waiting for this call (ExecutorUnavailable) and marked
+            # the job failed: it must not start now that the host got round to it.
+            log.warning("job %s is %s, not queued: not started", job_id,
+                        None if row is None else row["status"])
+            return
         me = JobHandle(ray.get_runtime_context().current_actor, job_id)
         home = JobHome(job_cls, fields, work, self.store, weights_dir, cpus, me,
                        retire=lambda: self.homes.pop(job_id, None))
@@ -122,13 +130,17 @@ class JobHome:
 
     def begin(self, node: str, pid: int) -> dict[str, Any]:
         """The job's task started on ``node``: the job is running from now on."""
+        row = self.store.get(self.job.id) or {}
         with self.lock:
+            if row.get("status") in FINISHED_VALUES and self.job.status not in FINISHED:
+                # Given up by its app server while this host was slow to add it (see add):
+                # the row's word stands, and controls() below tells the task to stop.
+                self.job.status, self.job.error = Status(row["status"]), row.get("error")
             if self.job.status != Status.QUEUED or self.control.stop_reason is not None:
                 return self.controls()
             self.begun = True
             self._status(Status.RUNNING, started_at=time.time())
             self._event("placement", {"piece": None, "node": node, "pid": pid})
-        row = self.store.get(self.job.id) or {}
         lr = ((row.get("config") or {}).get("optimizer") or {}).get("lr")
         started = (self.job.config.get("optimizer") or {}).get("lr")
         if lr is not None and lr != started:  # changed while the job waited for a node

@@ -23,7 +23,9 @@ import uuid
 from typing import Any
 
 import ray
+from ray.exceptions import RayError
 
+from .errors import ExecutorUnavailable
 from .executor import Executor, Task
 from .model import FINISHED, LIVE, Kind, Status
 from .ray_actor import JobHandle, JobHost
@@ -105,12 +107,22 @@ class RayExecutor(Executor):
         job = task.job
         if job is None or task.work is None:
             raise ValueError("the Ray executor runs a task's work, not a local body")
-        host = self._host_actor.options(
-            name=host_name(job.id), namespace=NAMESPACE, lifetime="detached", num_cpus=0,
-            max_concurrency=1000, max_restarts=0, get_if_exists=True).remote(self.store)
-        # Waited for: the mirror's first poll must find the job on its host.
-        _get(host.add.remote(type(job), job_fields(job), task.work, self.weights_dir,
-                             self.cpus_per_job))
+        try:
+            host = self._host_actor.options(
+                name=host_name(job.id), namespace=NAMESPACE, lifetime="detached",
+                num_cpus=0, max_concurrency=1000, max_restarts=0,
+                get_if_exists=True).remote(self.store)
+            # Waited for: the mirror's first poll must find the job on its host.
+            _get(host.add.remote(type(job), job_fields(job), task.work, self.weights_dir,
+                                 self.cpus_per_job))
+        except (RayError, ConnectionError) as exc:
+            # Seen with both cores starved: the host did not answer in CALL_TIMEOUT.  The
+            # caller marks the job failed; a host that gets to the call later finds that
+            # row and does not start it (JobHost.add, JobHome.begin).
+            log.warning("job %s: its Ray host did not take it (%s)", job.id, exc)
+            raise ExecutorUnavailable(
+                f"the Ray cluster did not take the job within {CALL_TIMEOUT:g} s "
+                f"({type(exc).__name__})", seconds=CALL_TIMEOUT) from exc
         self._mirror(job, JobHandle(host, job.id))
         self.recorder.queue_changed()
 

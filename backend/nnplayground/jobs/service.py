@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from ..labs.registry import Lab, LabParams
 from . import training
 from .config import RunConfig
-from .errors import Busy, Conflict, NotFound
+from .errors import Busy, Conflict, ExecutorUnavailable, NotFound
 from .executor import Executor, LocalExecutor, Task
 from .hub import Hub
 from .labjob import run_lab
@@ -87,8 +87,14 @@ class JobService(Predictions):
     # -- creating jobs -------------------------------------------------------------------
     def _submit(self, job: LiveJob, work: Callable[[Any], Any]) -> None:
         self.live[job.id] = job
-        self.executor.submit(Task(job.id, self.recorder.body(job, work), owner=job.owner,
-                                  work=work, job=job))
+        try:
+            self.executor.submit(Task(job.id, self.recorder.body(job, work), owner=job.owner,
+                                      work=work, job=job))
+        except ExecutorUnavailable as exc:  # never started: its row must not stay queued
+            self.recorder.finish(job, Status.FAILED, error={
+                "code": exc.code, "field": None, "params": exc.params, "message": exc.message})
+            self.live.pop(job.id, None)
+            raise
 
     def create_run(self, config: RunConfig, owner: str | None = None) -> dict[str, Any]:
         cfg = config.model_dump()

@@ -97,7 +97,8 @@ class Classroom:
             if on and job_id not in self.pinned:
                 if len(self.pinned) >= MAX_PINS:
                     raise ApiError(409, "too_many_pins", f"at most {MAX_PINS} runs can be "
-                                   "pinned; unpin one first", field="run")
+                                   "pinned; unpin one first", field="run",
+                                   params={"limit": MAX_PINS})
                 self.pinned.append(job_id)
             elif not on and job_id in self.pinned:
                 self.pinned.remove(job_id)
@@ -121,18 +122,21 @@ class Classroom:
         if limits.max_queued is not None and queued >= limits.max_queued:
             raise ApiError(429, "queue_limit", f"you already have {queued} jobs waiting; the "
                            f"class limit is {limits.max_queued} (stop one or wait)",
-                           field="max_queued")
+                           field="max_queued",
+                           params={"queued": queued, "limit": limits.max_queued})
         if config is not None and limits.max_epochs is not None \
                 and config.epochs > limits.max_epochs:
             raise ApiError(422, "epochs_limit", f"epochs: at most {limits.max_epochs} in "
-                           f"this class, got {config.epochs}", field="epochs")
+                           f"this class, got {config.epochs}", field="epochs",
+                           params={"limit": limits.max_epochs, "epochs": config.epochs})
         if config is None or limits.max_params is None:
             return
         params = Sequential.validate_spec(config.spec, batch_size=config.batch_size,
                                           max_params=None)["total_params"]
         if params > limits.max_params:
             raise ApiError(422, "params_limit", f"spec: the model has {params:,} parameters; "
-                           f"the class limit is {limits.max_params:,}", field="spec")
+                           f"the class limit is {limits.max_params:,}", field="spec",
+                           params={"params": params, "limit": limits.max_params})
 
     def queue_info(self, owner: str | None) -> list[dict[str, Any]]:
         """Each of ``owner``'s waiting jobs: its place in the whole queue and why it waits."""

@@ -76,7 +76,7 @@ class RemoteRuns:
                 continue
             if isinstance(job, TrainState) and job.status not in FINISHED:
                 self.recorder.finish(job, Status.INTERRUPTED, None, {
-                    "code": "client_gone",
+                    "code": "client_gone", "params": {"seconds": round(self.idle_seconds)},
                     "message": f"the script sent nothing for {self.idle_seconds:.0f} s"})
 
     # ---- (1) create ------------------------------------------------------------------------
