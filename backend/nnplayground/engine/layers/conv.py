@@ -1,9 +1,11 @@
 """Conv2D via im2col: y[n] = W (F, C*kh*kw) @ cols[n] + b, any kernel, stride and padding.
 
 This file is the reference path, whole batch at once, as a learner reads it next to the
-book.  Batches take conv_fast.py's path instead (the same products, chunked, on every
-core) unless ``parallel.only_paths("reference")`` is on; tests/engine/layers/test_conv_fast.py
-checks that the two agree.
+book.  Batches take a fast path instead unless ``parallel.only_paths("reference")`` is on:
+conv_fast.py (the same products, chunked, on every core), conv_pixel.py (a one-channel
+first layer) or, in training, conv_winograd.py (3x3 stride-1 convs with enough channels,
+F(2x2, 3x3)); tests/engine/layers/test_conv_{fast,pixel,winograd}.py check that each
+agrees with this one.
 
 The GEMMs run under blas.py's thread policy: one OpenBLAS thread for single-image sized
 products, and in training whichever of 1 or all threads the layer measured faster (on a
@@ -21,7 +23,7 @@ import numpy as np
 from .. import blas, parallel
 from ..core import LAYERS, Layer, Parameter, Shape, SpecError
 from ..im2col import Workspace, col2im, im2col, out_size
-from . import conv_fast, conv_pixel
+from . import conv_fast, conv_pixel, conv_winograd
 from ._validate import image_shape, int_pair, non_negative_int, positive_int
 from .conv_step import ConvStep
 from .dense import init_to_config, resolve_init
@@ -62,6 +64,7 @@ class Conv2D(Layer):
         self.probe_scratch, self.probe_lock = conv_fast.Scratch(), threading.Lock()
         self.fast_input: np.ndarray | None = None  # set when forward took the fast path
         self.pixel_input: np.ndarray | None = None  # ... or conv_pixel.py's (a first layer)
+        self.winograd_kept: list | None = None  # ... or conv_winograd.py's tiles
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         _, h, w = image_shape(input_shape, "conv2d")
@@ -105,6 +108,8 @@ class Conv2D(Layer):
         )
         self.W = Parameter(w, "W", decay=True)
         self.b = Parameter(np.zeros(self.filters, self.dtype), "b", decay=False)
+        # The Winograd path's forward copies its input into its own order, so reads any.
+        self.input_order = "any" if conv_winograd.eligible(self, c) else Layer.input_order
         return out
 
     def uses_full_conv(self, channels: int) -> bool:
@@ -135,11 +140,17 @@ class Conv2D(Layer):
             if training and conv_pixel.applies(self, x):
                 self.pixel_input, y = conv_pixel.forward(self, x, self.scratch)
                 self.fast_input, self.cols, self.x_shape = None, None, x.shape
+                self.winograd_kept = None
+                return y
+            if training and conv_winograd.eligible(self, x.shape[1]):
+                self.winograd_kept, y = conv_winograd.forward(self, x, self.scratch)
+                self.fast_input, self.pixel_input, self.cols = None, None, None
+                self.x_shape = x.shape
                 return y
             if training:
                 y = conv_fast.forward(self, x, self.scratch)
                 self.fast_input, self.cols, self.x_shape = x, None, x.shape
-                self.pixel_input = None
+                self.pixel_input = self.winograd_kept = None
             elif conv_fast.one_chunk(self, x) and self.probe_lock.acquire(blocking=False):
                 try:
                     y = self._probe(x)
@@ -154,6 +165,7 @@ class Conv2D(Layer):
         cols = im2col(x, kh, kw, self.stride, self.padding, ws)  # (C*kh*kw, N*OH*OW)
         if training:  # an inference pass must not replace what backward will need
             self.cols, self.x_shape, self.fast_input, self.pixel_input = cols, x.shape, None, None
+            self.winograd_kept = None
         threads = (
             self.forward_threads.run()
             if training
@@ -170,6 +182,10 @@ class Conv2D(Layer):
             cols, self.pixel_input = self.pixel_input, None
             conv_pixel.backward(self, cols, grad)
             return None
+        if self.winograd_kept is not None:
+            kept, self.winograd_kept = self.winograd_kept, None
+            return conv_winograd.backward(self, kept, grad, self.scratch,
+                                          self.needs_input_grad)
         if self.fast_input is not None:
             x, self.fast_input = self.fast_input, None
             return conv_fast.backward(self, x, grad, self.scratch, self.needs_input_grad)

@@ -1,0 +1,241 @@
+"""Conv2D's Winograd path: 3x3 stride-1 convolutions with 32 or more channels in and out,
+F(2x2, 3x3) (Lavin & Gray 2015), in a pixel-major memory order.
+
+A 4x4 tile d of the padded input, overlapping its neighbours by 2, gives a 2x2 tile of
+the output with 16 multiplies a channel pair instead of im2col's 36:
+
+    y = A^T [ (G w G^T) * (B^T d B) ] A        (* elementwise, summed over the channels)
+
+    B^T = [1  0 -1  0]    G = [ 1    0    0 ]    A^T = [1  1  1  0]
+          [0  1  1  0]        [1/2  1/2  1/2]          [0  1 -1 -1]
+          [0 -1  1  0]        [1/2 -1/2  1/2]
+          [0  1  0 -1]        [ 0    0    1 ]
+
+so the sum over channels is 16 matrix products, one per tile position xi = (j, k):
+M[xi] (tiles, F) = V[xi] (tiles, C) @ U[xi] (C, F), with V = B^T d B and U = G w G^T.
+The transforms are additions only.  Backward, from dY (the output's gradient):
+
+    db = sum of dY;  dM = A dY A^T (tile by tile);  dU[xi] = V[xi]^T @ dM[xi];
+    dW = G^T dU G;   dx = the full convolution of dY with the rotated kernel, which is
+                          this same forward on dY padded by 2 - p.
+
+Why pixel-major, (H, W, N, C) in memory: every transform step then adds whole contiguous
+(N, C) blocks.  In the usual channel-major order their innermost runs were 4 floats long,
+and the same forward took 8.0 ms against the strip path's 4.0 (DeepConvNet's 64->64 conv,
+50 images, one core); pixel-major and in chunks that stay in cache, 2.2 against 4.3.  Its
+output stays pixel-major when the layers after it take any order (Layer.free_output_order),
+so the ReLUs, pools and the next Winograd conv stream.  Not kept: the 4x4 tiles' values
+are sums of up to 9 inputs, and float32 agreement with im2col stays within ~1e-6 of the
+largest output (tests/engine/layers/test_conv_winograd.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import parallel
+
+if TYPE_CHECKING:
+    from ..im2col import Workspace
+    from .conv import Conv2D
+    from .conv_fast import Scratch
+
+# Channels: MIN_CHANNELS or more in and out, MORE_CHANNELS or more one way.  DeepConvNet's
+# convs, 50 images on one core, forward + backward against the strip path (conv_fast.py):
+# 16->32 on 14x14 4.4 against 7.0 ms, 32->32 on 16x16 6.9 against 12.5; but 16->16 on
+# 28x28 lost its forward, 7.2 against 5.0 (products with 16 rows and 16 columns).
+MIN_CHANNELS, MORE_CHANNELS = 16, 32
+# Bytes of tiles V a chunk.  Forward of DeepConvNet's 32->32 conv on 16x16, 50 images, one
+# core: 3.9 ms in one piece (~22 MB of V, M and the transforms' buffers), 2.9-3.0 in chunks
+# of 10 or 25 images, 3.3 in chunks of 5; its 8x8 convs 2.0-2.4 with 10 images or more.
+CHUNK_BYTES = 3 << 19
+_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+_GG = np.kron(_G, _G)  # (16, 9): vec(G w G^T) = (G (x) G) vec(w), row-major vecs
+
+
+def eligible(layer: Conv2D, channels: int) -> bool:
+    """3x3, stride 1, padding at most 2 (dx pads the gradient by 2 - p), an even output
+    (whole 2x2 tiles), enough channels both ways."""
+    _, oh, ow = layer.output_shape
+    return (layer.kernel_size == (3, 3) and layer.stride == 1 and layer.padding <= 2
+            and oh % 2 == 0
+            and ow % 2 == 0 and min(channels, layer.filters) >= MIN_CHANNELS
+            and max(channels, layer.filters) >= MORE_CHANNELS)
+
+
+def kernel_transform(w: np.ndarray) -> np.ndarray:
+    """U = G w G^T of every (filter, channel) pair: w (F, C, 3, 3) -> (16, C, F).  As one
+    product with G (x) G (16 x 9): 0.73 ms as broadcast 4x3 products for a 64x64 conv."""
+    f, c = w.shape[:2]
+    u = w.reshape(f * c, 9) @ _GG.T.astype(w.dtype)  # (F*C, 16)
+    return u.reshape(f, c, 16).transpose(2, 1, 0).copy()
+
+
+def kernel_gradient(du: np.ndarray) -> np.ndarray:
+    """dW = G^T dU G, the adjoint of kernel_transform: dU (16, C, F) -> (F, C, 3, 3)."""
+    _, c, f = du.shape
+    flat = du.transpose(2, 1, 0).reshape(f * c, 16)
+    return (flat @ _GG.astype(du.dtype)).reshape(f, c, 3, 3)
+
+
+def _tiles(d: np.ndarray, ws: Workspace, v_name: str) -> np.ndarray:
+    """V = B^T d B of every 4x4 tile at even offsets of d (Hp, Wp, n, C), as (16, T, C)
+    with T = th * tw * n tiles; the rows of B^T applied along the width, then the height."""
+    hp, wp, n, c = d.shape
+    th, tw = (hp - 2) // 2, (wp - 2) // 2
+    s = [d[:, k : k + 2 * tw : 2] for k in range(4)]  # (Hp, tw, n, C) each
+    r = ws.get(f"rows{n}", (4, hp, tw, n, c), d.dtype)  # per chunk size: no thrash
+    np.subtract(s[0], s[2], out=r[0])
+    np.add(s[1], s[2], out=r[1])
+    np.subtract(s[2], s[1], out=r[2])
+    np.subtract(s[1], s[3], out=r[3])
+    v = ws.get(v_name, (4, 4, th, tw, n, c), d.dtype)
+    for k in range(4):
+        t = [r[k][j : j + 2 * th : 2] for j in range(4)]  # (th, tw, n, C) each
+        np.subtract(t[0], t[2], out=v[0, k])
+        np.add(t[1], t[2], out=v[1, k])
+        np.subtract(t[2], t[1], out=v[2, k])
+        np.subtract(t[1], t[3], out=v[3, k])
+    return v.reshape(16, th * tw * n, c)
+
+
+def _untile(m: np.ndarray, out: np.ndarray, bias: np.ndarray | None, ws: Workspace) -> None:
+    """out (2*th, 2*tw, n, F) = A^T M A (+ bias) from M (4, 4, th, tw, n, F)."""
+    q = ws.get(f"untile{m.shape[4]}", (2, *m.shape[1:]), m.dtype)
+    np.add(m[0], m[1], out=q[0])
+    q[0] += m[2]
+    np.subtract(m[1], m[2], out=q[1])
+    q[1] -= m[3]
+    for a in range(2):
+        left, right = out[a::2, 0::2], out[a::2, 1::2]
+        np.add(q[a, 0], q[a, 1], out=left)
+        left += q[a, 2]
+        np.subtract(q[a, 1], q[a, 2], out=right)
+        right -= q[a, 3]
+        if bias is not None:
+            left += bias
+            right += bias
+
+
+def _convolve(d: np.ndarray, u: np.ndarray, out: np.ndarray, bias: np.ndarray | None,
+              ws: Workspace, v_name: str) -> np.ndarray:
+    """out = the 3x3 convolution of padded d (Hp, Wp, n, C) with U (16, C, F); returns V
+    (ws's array ``v_name``)."""
+    v = _tiles(d, ws, v_name)
+    th, tw = out.shape[0] // 2, out.shape[1] // 2
+    m = ws.get(f"m{d.shape[2]}", (16, v.shape[1], u.shape[2]), d.dtype)
+    np.matmul(v, u, out=m)
+    _untile(m.reshape(4, 4, th, tw, out.shape[2], u.shape[2]), out, bias, ws)
+    return v
+
+
+def chunk_images(layer: Conv2D) -> int:
+    """Images a chunk so that its tiles V take about CHUNK_BYTES."""
+    c, _, _ = layer.input_shape
+    _, oh, ow = layer.output_shape
+    return max(1, CHUNK_BYTES // (4 * oh * ow * c * layer.W.value.itemsize))
+
+
+def _chunks(lo: int, hi: int, size: int):
+    for s in range(lo, hi, size):
+        yield s, min(s + size, hi)
+
+
+def _padded(x: np.ndarray, pad: int, ws: Workspace, name: str) -> np.ndarray:
+    """x (H, W, n, C) inside a zero border of ``pad`` (the border is written once)."""
+    h, w, n, c = x.shape
+    shape = (h + 2 * pad, w + 2 * pad, n, c)
+    if pad == 0:
+        return x
+    d = ws.get(name, shape, x.dtype, fill=0)
+    d[pad : pad + h, pad : pad + w] = x
+    return d
+
+
+def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[list, np.ndarray]:
+    """(N, C, H, W) in any memory order -> (what backward needs, y (N, F, OH, OW)),
+    y pixel-major when layer.free_output_order, else channel-major."""
+    n = x.shape[0]
+    f, oh, ow = layer.output_shape
+    u = kernel_transform(layer.W.value)
+    out = np.empty((oh, ow, n, f), x.dtype)
+    pixels = x.transpose(2, 3, 0, 1)
+    kept: list = []
+
+    size = chunk_images(layer)
+
+    def part(i: int, lo: int, hi: int) -> list[np.ndarray]:
+        ws, tiles = scratch.part(i)[0], []
+        for j, (s, e) in enumerate(_chunks(lo, hi, size)):  # V kept for backward: one each
+            d = _padded(pixels[:, :, s:e], layer.padding, ws, f"x_pad{e - s}")
+            tiles.append(_convolve(d, u, out[:, :, s:e], layer.b.value, ws, f"v{j}"))
+        return tiles
+
+    kept = parallel.split(part, n)
+    if layer.free_output_order:
+        return kept, out.transpose(2, 3, 0, 1)
+    y = np.empty((f, n, oh, ow), x.dtype)
+    y[...] = out.transpose(3, 2, 0, 1)
+    return kept, y.transpose(1, 0, 2, 3)
+
+
+def backward(layer: Conv2D, kept: list, grad: np.ndarray, scratch: Scratch,
+             input_grad: bool) -> np.ndarray | None:
+    """Fills layer.W.grad and layer.b.grad; returns dx (N, C, H, W), pixel-major, or None."""
+    n, f = grad.shape[:2]
+    c, h, w = layer.input_shape
+    dy = grad.transpose(2, 3, 0, 1)  # (OH, OW, N, F)
+    # dx's kernel: w rotated by 180 degrees, its in and out channels swapped
+    u_back = kernel_transform(layer.W.value[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)) \
+        if input_grad else None
+    dx = np.empty((h, w, n, c), grad.dtype) if input_grad else None
+
+    size = chunk_images(layer)
+
+    def part(i: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        ws = scratch.part(i)[1]
+        du = np.zeros((16, c, f), grad.dtype)
+        for v, (s, e) in zip(kept[i], _chunks(lo, hi, size), strict=True):
+            g = dy[:, :, s:e]
+            du += np.matmul(v.transpose(0, 2, 1), _grad_tiles(g, ws))  # V^T dM
+            if dx is not None:
+                d = _padded(g, 2 - layer.padding, ws, f"g_pad{e - s}")
+                _convolve(d, u_back, dx[:, :, s:e], None, ws, f"g_tiles{e - s}")
+        return du, _column_sums(dy[:, :, lo:hi])
+
+    # The same image ranges as forward's parts, each with the tiles it kept.
+    dus, dbs = zip(*parallel.split(part, n, parts=len(kept)), strict=True)
+    layer.W.grad[...] = kernel_gradient(sum(dus[1:], dus[0]))
+    layer.b.grad[...] = sum(dbs[1:], dbs[0])
+    return None if dx is None else dx.transpose(2, 3, 0, 1)
+
+
+def _column_sums(g: np.ndarray) -> np.ndarray:
+    """The sum over every axis but the last (db): as a matrix-vector product when g is one
+    block in memory (28x28x50x16: 0.80 ms as sum(axis=(0, 1, 2)))."""
+    flat = g.reshape(-1, g.shape[-1]) if g.flags.c_contiguous else None
+    if flat is None:
+        return g.sum(axis=(0, 1, 2))
+    return np.ones(flat.shape[0], g.dtype) @ flat
+
+
+def _grad_tiles(g: np.ndarray, ws: Workspace) -> np.ndarray:
+    """dM = A dY A^T of every 2x2 output tile: g (OH, OW, n, F) -> (16, T, F).  A's rows
+    are (1, 0), (1, 1), (1, -1), (0, -1): along the height first, into dM[j, 0] and
+    dM[j, 3] (the two positions that take one dY column each), then along the width."""
+    oh, ow, n, f = g.shape
+    th, tw = oh // 2, ow // 2
+    dm = ws.get(f"dm{n}", (4, 4, th, tw, n, f), g.dtype)
+    for b, k in ((0, 0), (1, 3)):  # dY's even and odd columns
+        top, bottom = g[0::2, b::2], g[1::2, b::2]
+        np.copyto(dm[0, k], top)
+        np.add(top, bottom, out=dm[1, k])
+        np.subtract(top, bottom, out=dm[2, k])
+        np.negative(bottom, out=dm[3, k])
+    for j in range(4):  # dM[j, 3] holds the odd column, not yet negated
+        np.add(dm[j, 0], dm[j, 3], out=dm[j, 1])
+        np.subtract(dm[j, 0], dm[j, 3], out=dm[j, 2])
+    np.negative(dm[:, 3], out=dm[:, 3])
+    return dm.reshape(16, th * tw * n, f)
