@@ -102,7 +102,12 @@ def _tiles(d: np.ndarray, ws: Workspace, v_name: str) -> np.ndarray:
 
 
 def _untile(m: np.ndarray, out: np.ndarray, bias: np.ndarray | None, ws: Workspace) -> None:
-    """out (2*th, 2*tw, n, F) = A^T M A (+ bias) from M (4, 4, th, tw, n, F)."""
+    """out (2*th, 2*tw, n, F) = A^T M A (+ bias) from M (4, 4, th, tw, n, F).  The bias goes
+    into M[1, 1] only: A^T's second column is all ones, so it reaches each of the 2x2
+    outputs once: one pass over a sixteenth of M instead of four over a quarter of the
+    output each (too little to show above the noise in a timing, but never more work)."""
+    if bias is not None:
+        m[1, 1] += bias
     q = ws.get(f"untile{m.shape[4]}", (2, *m.shape[1:]), m.dtype)
     np.add(m[0], m[1], out=q[0])
     q[0] += m[2]
@@ -114,9 +119,6 @@ def _untile(m: np.ndarray, out: np.ndarray, bias: np.ndarray | None, ws: Workspa
         left += q[a, 2]
         np.subtract(q[a, 1], q[a, 2], out=right)
         right -= q[a, 3]
-        if bias is not None:
-            left += bias
-            right += bias
 
 
 def _convolve(d: np.ndarray, u: np.ndarray, out: np.ndarray, bias: np.ndarray | None,
@@ -162,8 +164,6 @@ def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[list, np.nd
     u = kernel_transform(layer.W.value)
     out = np.empty((oh, ow, n, f), x.dtype)
     pixels = x.transpose(2, 3, 0, 1)
-    kept: list = []
-
     size = chunk_images(layer)
 
     def part(i: int, lo: int, hi: int) -> list[np.ndarray]:
@@ -191,7 +191,6 @@ def backward(layer: Conv2D, kept: list, grad: np.ndarray, scratch: Scratch,
     u_back = kernel_transform(layer.W.value[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)) \
         if input_grad else None
     dx = np.empty((h, w, n, c), grad.dtype) if input_grad else None
-
     size = chunk_images(layer)
 
     def part(i: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
