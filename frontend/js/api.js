@@ -131,10 +131,7 @@ function followSocket(path, handlers) {
   let retry = 500;
   const connect = () => {
     ws = new WebSocket(url);
-    ws.onopen = () => {
-      retry = 500;
-      handlers.open?.();
-    };
+    ws.onopen = () => handlers.open?.();
     ws.onmessage = (ev) => {
       let msg;
       try {
@@ -142,6 +139,9 @@ function followSocket(path, handlers) {
       } catch {
         return;
       }
+      // Back to quick retries only once the server really serves the stream: one it turns
+      // away (too many sockets open) opens, says why and closes, so it must keep backing off.
+      if (msg.type === "hello") retry = 500;
       handlers.message?.(msg);
     };
     ws.onclose = () => {

@@ -88,6 +88,8 @@ export const ERROR_STRINGS = {
   "errc.ragged_image": ["{field}every row of the image must have the same length.", "{field}画像のすべての行を同じ長さにしてください。"],
   "errc.heights_count": ["{field}give one height per bump ({bumps}).", "{field}山（bump）1つにつき高さを1つ、合わせて {bumps} 個指定してください。"],
   "errc.low_not_below_high": ["{field}the range [low, high] needs low < high.", "{field}範囲 [下限, 上限] は 下限 < 上限 にしてください。"],
+  "errc.too_many_sockets": ["This browser (or script) already follows {limit} runs or labs at once: close a tab to follow this one.", "このブラウザー（またはスクリプト）はすでに {limit} 個の学習や実験を同時に表示しています。タブを閉じるとこれを表示できます。"],
+  "errc.bad_message": ["The server could not read a message this page sent it.", "このページが送ったメッセージをサーバーが読み取れませんでした。"],
   "errc.conflict": ["The server cannot do this now: the run is not in a state that allows it (it may have just finished or not started yet).",
     "今はこの操作ができません。学習がその操作を受け付ける状態にありません（終わったばかりか、まだ始まっていない可能性があります）。"],
   "errc.no_weights": ["This run left no saved weights (only completed runs keep them after a server restart).", "この学習には保存された重みがありません（サーバーの再起動後も残るのは完了した学習の重みだけです）。"],

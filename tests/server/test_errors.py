@@ -96,9 +96,10 @@ def test_meta_lists_statuses_and_default_learning_rates(client) -> None:
     assert lr["adam"] == 0.001
 
 
-# Where the backend names an error code: a class attribute, a keyword, an error dict, or
-# ApiError's second argument.
-CODE_SITES = re.compile(r'(?:\bcode\s*=\s*|"code":\s*|ApiError\(\d+,\s*)"([a-z_]+)"')
+# Where the backend names an error code: a class attribute, a keyword, an error dict,
+# ApiError's second argument, or a WebSocket error's first (routers/ws.py's _error).
+CODE_SITES = re.compile(
+    r'(?:\bcode\s*=\s*|"code":\s*|ApiError\(\d+,\s*|_error\(\s*)"([a-z_]+)"')
 QUOTED = r'"((?:[^"\\]|\\.)+)"'
 STRING_ENTRY = re.compile(r'"errc\.([a-z_.]+)":\s*\[\s*' + QUOTED + r",\s*" + QUOTED + r"\s*\]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

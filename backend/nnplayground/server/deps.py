@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from ..jobs.service import JobService
 from ..jobs.store import JobStore
 from .auth import Access, Principal, principal_of
 from .services.models import ModelStore
+from .services.sockets import SocketCounts
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class Services:
     models: ModelStore
     classroom: Classroom
     access: Access | None = None  # None: localhost, no sign-in
+    sockets: SocketCounts = field(default_factory=SocketCounts)  # open WebSockets a person
 
 
 def _services(request: Request) -> Services:

@@ -49,6 +49,9 @@ class Settings(BaseModel):
     max_request_bytes: int = 8 * 1024**2
     max_ws_message_bytes: int = 4096
     ws_queue_size: int = 256
+    # Open WebSockets a person (or, on localhost, the one local user): a page follows one a
+    # run or lab it shows, so 64 is many tabs' worth.
+    max_sockets_per_user: int = Field(64, ge=1)
     snapshot_interval: float = 0.2  # seconds between weight snapshots for live predictions
     pause_grace: float = 120.0  # a run paused longer hands its worker slot to the queue
     lab_idle_seconds: float = Field(5.0, gt=0)  # lab jobs nobody reads this long are stopped

@@ -159,3 +159,36 @@ def test_all_runs_stream_and_origin_check(server: LiveServer) -> None:
     assert info.value.rcvd.code == 1008
     with connect(f"{server.ws_url}/ws/runs/99999") as ws:
         assert recv(ws)["type"] == "error"
+
+
+def test_a_person_holds_at_most_max_sockets_per_user(tmp_path) -> None:
+    """The fourth socket of one person, with a limit of 3, is told why and closed; the
+    count goes down as sockets close, whichever stream they were and however they ended."""
+    data = tmp_path / "data"
+    data.mkdir()
+    srv = start_server(data, env={"NNPG_MAX_SOCKETS_PER_USER": "3"})
+    try:
+        rid = create(srv, **TINY_RUN)
+        held = [connect(f"{srv.ws_url}/ws/runs"), connect(f"{srv.ws_url}/ws/runs"),
+                connect(f"{srv.ws_url}/ws/runs/{rid}")]
+        for ws in held:
+            assert recv(ws)["type"] == "hello"
+        with connect(f"{srv.ws_url}/ws/jobs/{rid}") as ws:
+            err = recv(ws)
+            assert err["type"] == "error" and err["data"]["code"] == "too_many_sockets"
+            assert err["data"]["params"] == {"limit": 3}
+            with pytest.raises(ConnectionClosed) as info:
+                ws.recv(timeout=5)
+            assert info.value.rcvd.code == 1008
+        held.pop().close()
+        deadline = time.monotonic() + 10  # the server sees the close a moment later
+        while True:
+            with connect(f"{srv.ws_url}/ws/runs") as ws:
+                if recv(ws)["type"] == "hello":
+                    break
+            assert time.monotonic() < deadline, "the closed socket was never given back"
+            time.sleep(0.1)
+        for ws in held:
+            ws.close()
+    finally:
+        srv.stop()

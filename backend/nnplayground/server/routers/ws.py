@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -47,6 +48,31 @@ async def accept_checked(ws: WebSocket) -> bool:
         await ws.close(POLICY_VIOLATION, "origin not allowed")
         return False
     return True
+
+
+@contextlib.asynccontextmanager
+async def admitted(ws: WebSocket) -> AsyncIterator[bool]:
+    """Accepts ws if its origin is allowed and its person has fewer than
+    max_sockets_per_user open (otherwise an error naming the limit, then 1008); yields
+    whether to serve it, and counts it as open until the block ends."""
+    if not await accept_checked(ws):
+        yield False
+        return
+    services = ws.app.state.services
+    who = principal_of(ws)
+    key = f"{who.role}:{who.name or ''}"
+    limit = services.settings.max_sockets_per_user
+    if not services.sockets.take(key, limit):
+        await _send(ws, Client(max_queue=1), "error", None, _error(
+            "too_many_sockets", f"at most {limit} WebSockets open at once; close a tab "
+            "or a stream", limit=limit))
+        await ws.close(POLICY_VIOLATION, "too many sockets")
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        services.sockets.give(key)
 
 
 async def _send(ws: WebSocket, client: Client, type_: str, job: Any, data: Any) -> None:
@@ -119,8 +145,12 @@ async def _serve(ws: WebSocket, client: Client, on_message: Any, close_at_end: b
 
 
 async def job_stream(ws: WebSocket, job_id: int, kind: Kind | None, rate: Any) -> None:
-    if not await accept_checked(ws):
-        return
+    async with admitted(ws) as serve:
+        if serve:
+            await _job_stream(ws, job_id, kind, rate)
+
+
+async def _job_stream(ws: WebSocket, job_id: int, kind: Kind | None, rate: Any) -> None:
     services = ws.app.state.services
     jobs = services.jobs
     client = Client(max_queue=services.settings.ws_queue_size)
@@ -208,8 +238,12 @@ async def any_job_stream(ws: WebSocket, job_id: int, rate: float | None = None) 
 
 @router.websocket("/ws/runs")
 async def all_runs(ws: WebSocket) -> None:
-    if not await accept_checked(ws):
-        return
+    async with admitted(ws) as serve:
+        if serve:
+            await _all_runs(ws)
+
+
+async def _all_runs(ws: WebSocket) -> None:
     services = ws.app.state.services
     client = Client(max_queue=services.settings.ws_queue_size)
     owner = principal_of(ws).owner  # a learner follows their own runs only
