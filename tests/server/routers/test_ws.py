@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -168,27 +169,26 @@ def test_a_person_holds_at_most_max_sockets_per_user(tmp_path) -> None:
     data.mkdir()
     srv = start_server(data, env={"NNPG_MAX_SOCKETS_PER_USER": "3"})
     try:
-        rid = create(srv, **TINY_RUN)
-        held = [connect(f"{srv.ws_url}/ws/runs"), connect(f"{srv.ws_url}/ws/runs"),
-                connect(f"{srv.ws_url}/ws/runs/{rid}")]
-        for ws in held:
-            assert recv(ws)["type"] == "hello"
-        with connect(f"{srv.ws_url}/ws/jobs/{rid}") as ws:
-            err = recv(ws)
-            assert err["type"] == "error" and err["data"]["code"] == "too_many_sockets"
-            assert err["data"]["params"] == {"limit": 3}
-            with pytest.raises(ConnectionClosed) as info:
-                ws.recv(timeout=5)
-            assert info.value.rcvd.code == 1008
-        held.pop().close()
-        deadline = time.monotonic() + 10  # the server sees the close a moment later
-        while True:
-            with connect(f"{srv.ws_url}/ws/runs") as ws:
-                if recv(ws)["type"] == "hello":
-                    break
-            assert time.monotonic() < deadline, "the closed socket was never given back"
-            time.sleep(0.1)
-        for ws in held:
-            ws.close()
+        with contextlib.ExitStack() as stack:
+            rid = create(srv, **TINY_RUN)
+            held = [stack.enter_context(connect(f"{srv.ws_url}/ws/{path}"))
+                    for path in ("runs", "runs", f"runs/{rid}")]
+            for ws in held:
+                assert recv(ws)["type"] == "hello"
+            with connect(f"{srv.ws_url}/ws/jobs/{rid}") as ws:
+                err = recv(ws)
+                assert err["type"] == "error" and err["data"]["code"] == "too_many_sockets"
+                assert err["data"]["params"] == {"limit": 3}
+                with pytest.raises(ConnectionClosed) as info:
+                    ws.recv(timeout=5)
+                assert info.value.rcvd.code == 1008
+            held.pop().close()
+            deadline = time.monotonic() + 10  # the server sees the close a moment later
+            while True:
+                with connect(f"{srv.ws_url}/ws/runs") as ws:
+                    if recv(ws)["type"] == "hello":
+                        break
+                assert time.monotonic() < deadline, "the closed socket was never given back"
+                time.sleep(0.1)
     finally:
         srv.stop()
