@@ -52,3 +52,12 @@ class ExecutorUnavailable(JobError):
     job was not started, and its row says so."""
 
     status, code = 503, "cluster_unavailable"
+
+
+def error_record(exc: BaseException, message: str | None = None) -> dict[str, Any]:
+    """How a job's row records the exception that ended it: a JobError's (or LabError's)
+    code, field and params, "job_failed" for anything else; ``message`` defaults to the
+    exception's type and text."""
+    return {"code": getattr(exc, "code", "job_failed"),
+            "message": message if message is not None else f"{type(exc).__name__}: {exc}",
+            "field": getattr(exc, "field", None), "params": getattr(exc, "params", {})}

@@ -33,6 +33,7 @@ from ray.exceptions import RayError, TaskCancelledError
 
 from ..engine import Sequential
 from .context import Control, StopJob
+from .errors import error_record
 from .model import FINISHED, TRANSITIONS, Status
 from .recorder import Recorder
 from .relay import EventLog, job_fields
@@ -174,10 +175,7 @@ class JobHome:
         except Exception as exc:
             log.exception("job %s failed", self.job.id)
             final = Status.FAILED
-            error = {"code": getattr(exc, "code", "job_failed"),
-                     "message": f"{type(exc).__name__}: {exc}",
-                     "field": getattr(exc, "field", None),
-                     "params": getattr(exc, "params", {})}
+            error = error_record(exc)
         finally:
             with self.lock:
                 self.recorder.finish(self.job, final, result, error)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .context import JobContext, StopJob
+from .errors import error_record
 from .hub import ALL_RUNS, Hub
 from .model import FINISHED, Kind, Status, check_transition
 from .state import LiveJob, TrainState
@@ -137,10 +138,7 @@ class Recorder:
                 final = Status.FAILED
                 # The reason in words, without the server's own paths or a traceback.
                 text = str(exc).replace(str(self.weights_dir.parent), "<data dir>")
-                error = {"code": getattr(exc, "code", "job_failed"),
-                         "message": f"{type(exc).__name__}: {text}",
-                         "field": getattr(exc, "field", None),
-                         "params": getattr(exc, "params", {})}
+                error = error_record(exc, f"{type(exc).__name__}: {text}")
             finally:
                 self.finish(job, final, result, error)
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from ..labs.registry import Lab, LabParams
 from . import training
 from .config import RunConfig
-from .errors import Busy, Conflict, ExecutorUnavailable, NotFound
+from .errors import Busy, Conflict, ExecutorUnavailable, NotFound, error_record
 from .executor import Executor, LocalExecutor, Task
 from .hub import Hub
 from .labjob import run_lab
@@ -91,8 +91,7 @@ class JobService(Predictions):
             self.executor.submit(Task(job.id, self.recorder.body(job, work), owner=job.owner,
                                       work=work, job=job))
         except ExecutorUnavailable as exc:  # never started: its row must not stay queued
-            self.recorder.finish(job, Status.FAILED, error={
-                "code": exc.code, "field": None, "params": exc.params, "message": exc.message})
+            self.recorder.finish(job, Status.FAILED, error=error_record(exc, exc.message))
             self.live.pop(job.id, None)
             raise
 
