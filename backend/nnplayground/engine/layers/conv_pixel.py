@@ -49,9 +49,10 @@ PIXEL_MAJOR = (2, 3, 0, 1)
 
 def applies(layer: Conv2D, x: np.ndarray) -> bool:
     """One input channel, stride 1, no input gradient wanted (a first layer), and layers
-    after it that stream over any memory order (Layer.free_output_order).  Into another
-    conv it loses: DeepConvNet's step 57.7 -> 60.7 ms, the second conv then copying its
-    input across the layout."""
+    after it that stream over any memory order (Layer.free_output_order).  Into a conv
+    that reads one order only it lost: DeepConvNet's step 57.7 -> 60.7 ms, its second conv
+    (then on the strip path) copying its input across the layout; the Winograd path reads
+    any order, so it now takes that conv's input pixel-major."""
     return (x.ndim == 4 and x.shape[1] == 1 and layer.stride == 1
             and not layer.needs_input_grad and layer.free_output_order)
 

@@ -1,4 +1,4 @@
-"""Conv2D's Winograd path: 3x3 stride-1 convolutions with 32 or more channels in and out,
+"""Conv2D's Winograd path: 3x3 stride-1 convolutions with 16 or more channels in and out,
 F(2x2, 3x3) (Lavin & Gray 2015), in a pixel-major memory order.
 
 A 4x4 tile d of the padded input, overlapping its neighbours by 2, gives a 2x2 tile of
@@ -46,11 +46,13 @@ if TYPE_CHECKING:
     from .conv import Conv2D
     from .conv_fast import Scratch
 
-# Channels: MIN_CHANNELS or more in and out, MORE_CHANNELS or more one way.  DeepConvNet's
-# convs, 50 images on one core, forward + backward against the strip path (conv_fast.py):
-# 16->32 on 14x14 4.4 against 7.0 ms, 32->32 on 16x16 6.9 against 12.5; but 16->16 on
-# 28x28 lost its forward, 7.2 against 5.0 (products with 16 rows and 16 columns).
-MIN_CHANNELS, MORE_CHANNELS = 16, 32
+# Channels: MIN_CHANNELS or more in and out.  DeepConvNet's convs, 50 images on one core,
+# forward + backward against the strip path (conv_fast.py): 16->32 on 14x14 4.4 against
+# 7.0 ms, 32->32 on 16x16 6.9 against 12.5.  16->16 on 28x28 (products with 16 rows and 16
+# columns) lost its forward, 7.2 against 5.0, and two source trees with it here gave x0.960
+# and x1.011 on the whole step; once dx came from dM (backward, below) three gave x0.974,
+# x0.974 and x0.964 (26 pairs), with the first conv's output pixel-major as well.
+MIN_CHANNELS = 16
 # Bytes of tiles V a chunk.  Forward of DeepConvNet's 32->32 conv on 16x16, 50 images, one
 # core: 3.9 ms in one piece (~22 MB of V, M and the transforms' buffers), 2.9-3.0 in chunks
 # of 10 or 25 images, 3.3 in chunks of 5; its 8x8 convs 2.0-2.4 with 10 images or more.
@@ -65,8 +67,7 @@ def eligible(layer: Conv2D, channels: int) -> bool:
     _, oh, ow = layer.output_shape
     return (layer.kernel_size == (3, 3) and layer.stride == 1 and layer.padding <= 2
             and oh % 2 == 0
-            and ow % 2 == 0 and min(channels, layer.filters) >= MIN_CHANNELS
-            and max(channels, layer.filters) >= MORE_CHANNELS)
+            and ow % 2 == 0 and min(channels, layer.filters) >= MIN_CHANNELS)
 
 
 def kernel_transform(w: np.ndarray) -> np.ndarray:
