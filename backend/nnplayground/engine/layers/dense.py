@@ -125,15 +125,18 @@ class Dense(Layer):
             blas.hold_one_thread()
             return self._backward(grad)
         x, fan_in = self.x, self.W.shape[0]
-        dx = np.empty((len(grad), fan_in), grad.dtype) if self.needs_input_grad else None
+        # dx is made as dx^T = W @ grad^T, stored (fan_in, N): SimpleConvNet's 4320 -> 100
+        # layer, 50 images on one core, 0.75 ms as grad @ W^T and 0.54 so; with Flatten's
+        # copy back into the pool's order, 0.88 -> 0.64 ms.  Handed on as its (N, fan_in) view.
+        dx_t = np.empty((fan_in, len(grad)), grad.dtype) if self.needs_input_grad else None
 
         def weights(_: int, lo: int, hi: int) -> None:
             np.matmul(x[:, lo:hi].T, grad, out=self.W.grad[lo:hi])
 
         def inputs(_: int, lo: int, hi: int) -> None:
-            np.matmul(grad[lo:hi], self.W.value.T, out=dx[lo:hi])
+            np.matmul(self.W.value, grad[lo:hi].T, out=dx_t[:, lo:hi])
 
-        if dx is None:
+        if dx_t is None:
             parallel.split(weights, fan_in)
         else:  # one hand-off, not two: part i takes its rows of W.grad and of dx
             rows = parallel.bounds(len(grad), parallel.workers())
@@ -147,7 +150,7 @@ class Dense(Layer):
             parallel.split(both, len(rows), parts=len(rows))
         if self.b is not None:
             np.sum(grad, axis=0, out=self.b.grad)
-        return dx
+        return None if dx_t is None else dx_t.T
 
     def _backward(self, grad: np.ndarray) -> np.ndarray | None:
         np.matmul(self.x.T, grad, out=self.W.grad)
