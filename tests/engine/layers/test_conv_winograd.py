@@ -64,6 +64,25 @@ def test_winograd_path_agrees_with_reference(small_chunks, c, f, padding, size, 
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
 
 
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_bands_of_several_tile_rows_and_a_short_last_one(monkeypatch, padding):
+    """Bands of 2 tile rows over 5 (2 + 2 + 1): the rows two bands share add up in dx."""
+    c, f, n, size = 16, 16, 2, (12 - 2 * padding, 8 - 2 * padding)
+    conv = conv_layer(c, f, padding, size, free=True)
+    assert conv.output_shape[1:] == (10, 6)  # 5 x 3 tiles
+    monkeypatch.setattr(conv_winograd, "CHUNK_BYTES", 2 * 16 * 3 * n * c * 4)
+    rng = np.random.default_rng(padding)
+    x = rng.standard_normal((n, c, *size)).astype(np.float32)
+    grad = rng.standard_normal((n, *conv.output_shape)).astype(np.float32)
+    with parallel.only_paths("fast"):
+        assert conv_winograd.band_rows(conv, n) == 2
+        fast = step(conv, x, grad)
+    with parallel.only_paths("reference"):
+        ref = step(conv, x, grad)
+    for got, want in zip(fast, ref, strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
+
+
 def test_gradient_matches_central_differences(small_chunks):
     """dW, db and dx of the path itself, float64, against (L(v+e) - L(v-e)) / 2e for
     L = sum(y * r), on every bias and a random third of the weights and inputs."""

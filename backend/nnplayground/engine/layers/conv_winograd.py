@@ -28,9 +28,17 @@ Why pixel-major, (H, W, N, C) in memory: every transform step then adds whole co
 and the same forward took 8.0 ms against the strip path's 4.0 (DeepConvNet's 64->64 conv,
 50 images, one core); pixel-major and in chunks that stay in cache, 2.2 against 4.3.  Its
 output stays pixel-major when the layers after it take any order (Layer.free_output_order),
-so the ReLUs, pools and the next Winograd conv stream.  Not kept: the 4x4 tiles' values
-are sums of up to 9 inputs, and float32 agreement with im2col stays within ~1e-6 of the
-largest output (tests/engine/layers/test_conv_winograd.py).
+so the ReLUs, pools and the next Winograd conv stream.
+
+In bands of tile rows, all of a part's images at once, rather than in chunks of a few
+images: a chunk of n images made every strided step's innermost run n*C floats (112 for
+7 images of the 16->16 conv), a band's N*C (800 for the replica's 50), and its input,
+output and gradient rows are whole blocks of memory.  DeepConvNet's 16->16 conv 14.5 ->
+12.8 ms and 64->64 9.6 -> 7.8 forward + backward a half batch; the step x0.952 (two trees,
+8 pairs).  Backward adds the two padded rows a band shares with the next (``carry``).
+
+Not kept: the 4x4 tiles' values are sums of up to 9 inputs, and float32 agreement with
+im2col stays within ~1e-6 of the largest output (tests/engine/layers/test_conv_winograd.py).
 """
 
 from __future__ import annotations
@@ -53,9 +61,10 @@ if TYPE_CHECKING:
 # and x1.011 on the whole step; once dx came from dM (backward, below) three gave x0.974,
 # x0.974 and x0.964 (26 pairs), with the first conv's output pixel-major as well.
 MIN_CHANNELS = 16
-# Bytes of tiles V a chunk.  Forward of DeepConvNet's 32->32 conv on 16x16, 50 images, one
+# Bytes of tiles V a band.  Forward of DeepConvNet's 32->32 conv on 16x16, 50 images, one
 # core: 3.9 ms in one piece (~22 MB of V, M and the transforms' buffers), 2.9-3.0 in chunks
-# of 10 or 25 images, 3.3 in chunks of 5; its 8x8 convs 2.0-2.4 with 10 images or more.
+# of 10 or 25 images, 3.3 in chunks of 5.  The whole step with 1 MiB and 3 MiB instead:
+# x1.059 and x1.085 (two trees, 8 pairs each).
 CHUNK_BYTES = 3 << 19
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _GG = np.kron(_G, _G)  # (16, 9): vec(G w G^T) = (G (x) G) vec(w), row-major vecs
@@ -91,7 +100,7 @@ def _tiles(d: np.ndarray, ws: Workspace, v_name: str) -> np.ndarray:
     hp, wp, n, c = d.shape
     th, tw = (hp - 2) // 2, (wp - 2) // 2
     s = [d[:, k : k + 2 * tw : 2] for k in range(4)]  # (Hp, tw, n, C) each
-    r = ws.get(f"rows{n}", (4, hp, tw, n, c), d.dtype)  # per chunk size: no thrash
+    r = ws.get(f"rows{hp}x{n}", (4, hp, tw, n, c), d.dtype)  # per chunk shape: no thrash
     np.subtract(s[0], s[2], out=r[0])
     np.add(s[1], s[2], out=r[1])
     np.subtract(s[2], s[1], out=r[2])
@@ -114,7 +123,7 @@ def _untile(m: np.ndarray, out: np.ndarray, bias: np.ndarray | None, ws: Workspa
     output each (too little to show above the noise in a timing, but never more work)."""
     if bias is not None:
         m[1, 1] += bias
-    q = ws.get(f"untile{m.shape[4]}", (2, *m.shape[1:]), m.dtype)
+    q = ws.get(f"untile{m.shape[2]}x{m.shape[4]}", (2, *m.shape[1:]), m.dtype)
     np.add(m[0], m[1], out=q[0])
     q[0] += m[2]
     np.subtract(m[1], m[2], out=q[1])
@@ -133,17 +142,17 @@ def _convolve(d: np.ndarray, u: np.ndarray, out: np.ndarray, bias: np.ndarray | 
     (ws's array ``v_name``)."""
     v = _tiles(d, ws, v_name)
     th, tw = out.shape[0] // 2, out.shape[1] // 2
-    m = ws.get(f"m{d.shape[2]}", (16, v.shape[1], u.shape[2]), d.dtype)
+    m = ws.get(f"m{d.shape[0]}x{d.shape[2]}", (16, v.shape[1], u.shape[2]), d.dtype)
     np.matmul(v, u, out=m)
     _untile(m.reshape(4, 4, th, tw, out.shape[2], u.shape[2]), out, bias, ws)
     return v
 
 
-def chunk_images(layer: Conv2D) -> int:
-    """Images a chunk so that its tiles V take about CHUNK_BYTES."""
+def band_rows(layer: Conv2D, n: int) -> int:
+    """Tile rows a band so that its tiles V take about CHUNK_BYTES, for n images."""
     c, _, _ = layer.input_shape
-    _, oh, ow = layer.output_shape
-    return max(1, CHUNK_BYTES // (4 * oh * ow * c * layer.W.value.itemsize))
+    _, _, ow = layer.output_shape
+    return max(1, CHUNK_BYTES // (16 * (ow // 2) * n * c * layer.W.value.itemsize))
 
 
 def _chunks(lo: int, hi: int, size: int):
@@ -162,7 +171,7 @@ def _padded(x: np.ndarray, pad: int, ws: Workspace, name: str) -> np.ndarray:
     return d
 
 
-def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[list, np.ndarray]:
+def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[tuple, np.ndarray]:
     """(N, C, H, W) in any memory order -> (what backward needs, y (N, F, OH, OW)),
     y pixel-major when layer.free_output_order, else channel-major."""
     n = x.shape[0]
@@ -170,13 +179,14 @@ def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[list, np.nd
     u = kernel_transform(layer.W.value)
     out = np.empty((oh, ow, n, f), x.dtype)
     pixels = x.transpose(2, 3, 0, 1)
-    size = chunk_images(layer)
 
     def part(i: int, lo: int, hi: int) -> list[np.ndarray]:
         ws, tiles = scratch.part(i)[0], []
-        for j, (s, e) in enumerate(_chunks(lo, hi, size)):  # V kept for backward: one each
-            d = _padded(pixels[:, :, s:e], layer.padding, ws, f"x_pad{e - s}")
-            tiles.append(_convolve(d, u, out[:, :, s:e], layer.b.value, ws, f"v{j}"))
+        d = _padded(pixels[:, :, lo:hi], layer.padding, ws, f"x_pad{hi - lo}")
+        for j, (r0, r1) in enumerate(_chunks(0, oh // 2, band_rows(layer, hi - lo))):
+            # V kept for backward, one per band
+            tiles.append(_convolve(d[2 * r0 : 2 * r1 + 2], u, out[2 * r0 : 2 * r1, :, lo:hi],
+                                   layer.b.value, ws, f"v{j}"))
         return tiles
 
     kept = (u, parallel.split(part, n))
@@ -195,23 +205,25 @@ def backward(layer: Conv2D, kept: tuple, grad: np.ndarray, scratch: Scratch,
     with the rotated kernel, it built and transformed a second set of tiles instead."""
     n, f = grad.shape[:2]
     c, h, w = layer.input_shape
-    p = layer.padding
+    th = layer.output_shape[1] // 2
     u, tiles = kept
     dy = grad.transpose(2, 3, 0, 1)  # (OH, OW, N, F)
     u_t = u.transpose(0, 2, 1).copy() if input_grad else None  # (16, F, C)
     dx = np.empty((h, w, n, c), grad.dtype) if input_grad else None
-    size = chunk_images(layer)
 
     def part(i: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         ws = scratch.part(i)[1]
         du = np.zeros((16, c, f), grad.dtype)
-        for v, (s, e) in zip(tiles[i], _chunks(lo, hi, size), strict=True):
-            dm = _grad_tiles(dy[:, :, s:e], ws)
+        carry = None  # the two padded rows the next band's tiles add to
+        bands = _chunks(0, th, band_rows(layer, hi - lo))
+        for v, (r0, r1) in zip(tiles[i], bands, strict=True):
+            dm = _grad_tiles(dy[2 * r0 : 2 * r1, :, lo:hi], ws)
             du += np.matmul(v.transpose(0, 2, 1), dm)  # V^T dM
             if dx is not None:
-                dv = ws.get(f"dv{e - s}", (16, dm.shape[1], c), grad.dtype)
+                dv = ws.get(f"dv{r1 - r0}x{hi - lo}", (16, dm.shape[1], c), grad.dtype)
                 np.matmul(dm, u_t, out=dv)
-                _untiles_into(dv, dx[:, :, s:e], p, ws)
+                carry = _band_into(dv, r0, r1 == th, carry, dx[:, :, lo:hi],
+                                   layer.padding, ws)
         return du, _column_sums(dy[:, :, lo:hi])
 
     # The same image ranges as forward's parts, each with the tiles it kept.
@@ -221,19 +233,31 @@ def backward(layer: Conv2D, kept: tuple, grad: np.ndarray, scratch: Scratch,
     return None if dx is None else dx.transpose(2, 3, 0, 1)
 
 
-def _untiles_into(dv: np.ndarray, dx: np.ndarray, p: int, ws: Workspace) -> None:
-    """dx (H, W, n, C) = the padded grid's gradient B dV B^T, tile by tile, added where the
-    tiles overlap, without its border of p: along the height, then the width."""
+def _band_into(dv: np.ndarray, r0: int, last: bool, carry: np.ndarray | None,
+               dx: np.ndarray, p: int, ws: Workspace) -> np.ndarray | None:
+    """A band's part of dx (H, W, n, C) = B dV B^T added where the tiles overlap, without
+    the padding's border: along the height (the band's padded rows 2*r0 ... 2*r1 + 1, the
+    first two also taking the previous band's ``carry``), then along the width, for the
+    rows no later band adds to.  Returns the new carry."""
     h, w, n, c = dx.shape
-    th, tw = (h + 2 * p - 2) // 2, (w + 2 * p - 2) // 2
-    dv = dv.reshape(4, 4, th, tw, n, c)
-    rows = ws.get(f"dd_rows{n}", (4, 2 * th + 2, tw, n, c), dx.dtype)
-    _overlap_add(dv, rows, 1, ws.get(f"dd_tmp{n}", (4, th, tw, n, c), dx.dtype))
-    grid = dx if p == 0 else ws.get(f"dd_grid{n}", (h, 2 * tw + 2, n, c), dx.dtype)
-    _overlap_add(rows[:, p : p + h], grid, 1,  # only the rows dx keeps
-                 ws.get(f"dd_tmp2{n}", (h, tw, n, c), dx.dtype))
-    if p:
-        np.copyto(dx, grid[:, p : p + w])
+    tw = (w + 2 * p - 2) // 2
+    b = dv.shape[1] // (tw * n)  # the band's tile rows
+    rows = ws.get(f"dd_rows{b}x{n}", (4, 2 * b + 2, tw, n, c), dx.dtype)
+    _overlap_add(dv.reshape(4, 4, b, tw, n, c), rows, 1,
+                 ws.get(f"dd_tmp{b}x{n}", (4, b, tw, n, c), dx.dtype))
+    if carry is not None:
+        rows[:, :2] += carry
+    done = 2 * b + 2 if last else 2 * b
+    first, end = max(0, p - 2 * r0), min(done, h + p - 2 * r0)  # rows inside dx
+    if end > first:
+        k, top = end - first, 2 * r0 + first - p
+        grid = (dx[top : top + k] if p == 0
+                else ws.get(f"dd_grid{k}x{n}", (k, 2 * tw + 2, n, c), dx.dtype))
+        _overlap_add(rows[:, first:end], grid, 1,
+                     ws.get(f"dd_tmp2{k}x{n}", (k, tw, n, c), dx.dtype))
+        if p:
+            np.copyto(dx[top : top + k], grid[:, p : p + w])
+    return None if last else rows[:, 2 * b :].copy()
 
 
 def _overlap_add(e: np.ndarray, out: np.ndarray, axis: int, tmp: np.ndarray) -> None:
@@ -274,7 +298,7 @@ def _grad_tiles(g: np.ndarray, ws: Workspace) -> np.ndarray:
     dM[j, 3] (the two positions that take one dY column each), then along the width."""
     oh, ow, n, f = g.shape
     th, tw = oh // 2, ow // 2
-    dm = ws.get(f"dm{n}", (4, 4, th, tw, n, f), g.dtype)
+    dm = ws.get(f"dm{th}x{n}", (4, 4, th, tw, n, f), g.dtype)
     for b, k in ((0, 0), (1, 3)):  # dY's even and odd columns
         top, bottom = g[0::2, b::2], g[1::2, b::2]
         np.copyto(dm[0, k], top)
