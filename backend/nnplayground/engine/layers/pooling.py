@@ -149,12 +149,19 @@ class MaxPool2D(_Pool2D):
                 return
             won, view = winner[:, lo:hi], scratch[:, lo:hi]
             won[...] = 0
+            # The masks in won's memory order, made once: a fresh `view > best` and its
+            # product with k each offset cost 0.41 against 0.38 ms (SimpleConvNet's pool,
+            # 50 images, one core) and 0.20 against 0.16 (DeepConvNet's second); whole steps
+            # with this and backward's mask, within the noise: x0.908 and x1.013
+            # (SimpleConvNet, two trees, 12 pairs each), x0.994 (DeepConvNet, 8).
+            better, code_k = np.empty_like(won, dtype=bool), np.empty_like(won)
             for k, sl in offsets[1:]:
                 view[...] = src[sl]
-                better = view > best  # strict: on ties the first maximum keeps the gradient
+                np.greater(view, best, out=better)  # strict: on ties the first maximum wins
                 # Offsets come in increasing k, so the winner is the largest k that was
                 # better: a maximum, which is much cheaper than a masked assignment.
-                np.maximum(won, better.view(np.uint8) * code(k), out=won, casting="unsafe")
+                np.multiply(better.view(np.uint8), code(k), out=code_k)
+                np.maximum(won, code_k, out=won)
                 np.maximum(best, view, out=best)
 
         self._per_channels(pool, x)
@@ -177,11 +184,13 @@ class MaxPool2D(_Pool2D):
 
         def route(lo: int, hi: int) -> None:
             g, won, dst = grad[:, lo:hi], self.winner[:, lo:hi], dxp[:, lo:hi]
+            hit = np.empty_like(won, dtype=bool)  # in won's order: 0.52 -> 0.40 ms, as above
             for k, sl in offsets:
+                np.equal(won, k, out=hit)
                 if self._overlapping:
-                    dst[sl] += g * (won == k)
+                    dst[sl] += g * hit
                 else:
-                    np.multiply(g, won == k, out=dst[sl])
+                    np.multiply(g, hit, out=dst[sl])
 
         self._per_channels(route, grad)
         return self._unpad(dxp)
