@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import parallel
+from .conv_fast import _chunks
 
 if TYPE_CHECKING:
     from ..im2col import Workspace
@@ -153,11 +154,6 @@ def band_rows(layer: Conv2D, n: int) -> int:
     c, _, _ = layer.input_shape
     _, _, ow = layer.output_shape
     return max(1, CHUNK_BYTES // (16 * (ow // 2) * n * c * layer.W.value.itemsize))
-
-
-def _chunks(lo: int, hi: int, size: int):
-    for s in range(lo, hi, size):
-        yield s, min(s + size, hi)
 
 
 def _padded(x: np.ndarray, pad: int, ws: Workspace, name: str) -> np.ndarray:
