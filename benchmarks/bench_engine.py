@@ -32,6 +32,12 @@ from nnplayground.engine.data import mnist as mnist_module
 TARGETS = {"two_layer_net": 0.5, "simple_conv_net": 0.8, "deep_conv_net": 1.0}
 BOOK_TARGET = 10.0
 BATCH = 100
+# Idle time before each side's block of steps.  OpenBLAS's worker threads spin for 2**28
+# cycles (about 0.1 s) after their last call before they sleep, and torch's OpenMP threads
+# spin too; a block started at once runs beside them.  Measured: our first six
+# SimpleConvNet steps after the book's round took 15-21 ms against 7-8 ms after them, and
+# with OPENBLAS_THREAD_TIMEOUT=4 (spin 16 cycles) the slow first steps were gone.
+SETTLE_S = 0.3
 
 
 # ---- helpers shared with time_to_accuracy.py ------------------------------------------------
@@ -80,6 +86,7 @@ def environment() -> list[str]:
 
 
 def timed_ms(fn: Callable[[], Any], calls: int) -> list[float]:
+    time.sleep(SETTLE_S)  # the previous block's spinning BLAS/OpenMP threads go to sleep
     out = []
     for _ in range(calls):
         t0 = time.perf_counter()
