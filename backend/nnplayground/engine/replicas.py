@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import flat, parallel
+from . import flat, malloc, parallel
 
 if TYPE_CHECKING:
     from .model import Sequential
@@ -69,12 +69,6 @@ MIN_INTENSITY = 500
 # Samples each process must get at least.
 MIN_PART = 8
 CHILD = "nnplayground.engine._replica_process"  # what the second process runs
-# glibc's malloc in a fresh interpreter maps each temporary over 128 KiB afresh and hands
-# it back after use, so every step paid page faults the model's process (its thresholds
-# long since raised by bigger frees) did not: 547 a step for SimpleConvNet's half batch,
-# 1,194 for DeepConvNet's, and the copy ran 5-27 % slower than the same half in the
-# model's process.  Fixed thresholds keep that memory: 0 faults a step.
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(64 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
 START_TIMEOUT = 60.0  # seconds: a new interpreter imports NumPy and the engine
 
 _replicas: weakref.WeakKeyDictionary[Any, Replica] = weakref.WeakKeyDictionary()
@@ -153,7 +147,7 @@ class _Child:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair()
         root = str(Path(__file__).resolve().parents[2])  # the folder holding nnplayground
-        env = dict(MALLOC_ENV, **os.environ)  # a user's own malloc settings win
+        env = dict(malloc.ENV, **os.environ)  # a user's own malloc settings win
         env.update(OPENBLAS_NUM_THREADS="1",
                    PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         try:
@@ -259,6 +253,7 @@ class Replica:
     """A copy of a model in a second process, computing the gradient of part of a batch."""
 
     def __init__(self, model: Sequential) -> None:
+        malloc.keep_freed_memory()  # this process's half is on the step's critical path
         params = model.parameters()
         self.dtype = np.dtype(model.dtype)
         total = sum(p.size for p in params)
