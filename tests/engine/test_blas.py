@@ -96,6 +96,32 @@ def test_without_openblas_nothing_is_switched(monkeypatch) -> None:
     assert choice.seconds == {} and choice.calls == 0
 
 
+def test_dense_fast_path_threads_for_an_unsplit_product(fake_blas) -> None:
+    """Below the split: up to SERIAL_GEMM no count is asked for; a training batch with the
+    cores to itself times 1 thread against all; one part, or inference, holds one."""
+    rng = np.random.default_rng(0)
+    (tiny,) = build([Dense(10)], (50,), np.float32)
+    (mid,) = build([Dense(50)], (784,), np.float32)
+    x_tiny = rng.standard_normal((100, 50)).astype(np.float32)
+    x_mid = rng.standard_normal((100, 784)).astype(np.float32)
+    assert 100 * tiny.W.size <= blas.SERIAL_GEMM < 100 * mid.W.size < blas.SMALL_GEMM
+    tiny.backward(tiny.forward(x_tiny, True))
+    tiny.forward(x_tiny, False)
+    assert fake_blas.history == []
+    for _ in range(2):
+        mid.backward(mid.forward(x_mid, True))
+    assert set(mid.forward_threads.seconds) == set(mid.backward_threads.seconds) == {1, 2}
+    # each option timed once by both: 1 for the first step, then 2 (one switch each)
+    assert fake_blas.history == [1, 2]
+    with parallel.one_part():
+        mid.backward(mid.forward(x_mid, True))
+    assert mid.forward_threads.calls == mid.backward_threads.calls == 2
+    assert fake_blas.threads == 1
+    blas._set(2)
+    mid.forward(x_mid, False)
+    assert fake_blas.threads == 1 and mid.forward_threads.calls == 2
+
+
 @pytest.fixture
 def restore_threads():
     yield

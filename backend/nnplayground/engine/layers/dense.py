@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,25 @@ class Dense(Layer):
         (see parallel.py)."""
         return rows > 1 and rows * self.W.size >= blas.SMALL_GEMM
 
+    def _unsplit_threads(self, rows: int, training: bool,
+                         choice: blas.ThreadChoice) -> AbstractContextManager[None]:
+        """OpenBLAS's threads for a fast-path product that is not split over the cores.
+
+        Up to SERIAL_GEMM nothing is asked (OpenBLAS runs it on the caller anyway): a
+        switch there only cost a call, and the draw pad's single image paid ~2 us a layer
+        for a context manager.  A training batch in a process that has the cores to itself
+        (no second process sharing the step, no ``one_part``) times 1 thread against all
+        (``choice``), as the reference path does: TwoLayerNet's 784 -> 50 layer is too
+        small to split (a hand-off to a worker thread takes ~47 us here, the product 89),
+        but OpenBLAS's own threads, which spin between calls, run it in 54-61 us instead of
+        89-104 and its dW in 55-60 instead of 89-105.  Otherwise one thread, held."""
+        if rows * self.W.size <= blas.SERIAL_GEMM:
+            return nullcontext()
+        if training and parallel.workers() > 1:
+            return choice.run()
+        blas.hold_one_thread()
+        return nullcontext()
+
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         # Cast once here so float64 data cannot silently upcast a float32 network.
         x = np.asarray(x, self.dtype)
@@ -99,12 +119,9 @@ class Dense(Layer):
             parallel.split(lambda _, lo, hi: np.matmul(x[lo:hi], self.W.value, out=y[lo:hi]),
                            len(x))
             return y
-        # A small inference product (the draw pad's single image) takes the fast paths'
-        # one held thread too: the context manager below cost ~2 us a Dense layer, an
-        # eighth of TwoLayerNet's predict.
         if parallel.enabled() and (training or len(x) * self.W.size < blas.SMALL_GEMM):
-            blas.hold_one_thread()
-            return x @ self.W.value
+            with self._unsplit_threads(len(x), training, self.forward_threads):
+                return x @ self.W.value
         threads = (
             self.forward_threads.run()
             if training
@@ -121,9 +138,9 @@ class Dense(Layer):
 
     def _backward_parts(self, grad: np.ndarray) -> np.ndarray | None:
         """dW split by input features (rows of W), dx by samples; the reference's math."""
-        if not self._split(len(grad)):  # one part: the reference's calls, on the held thread
-            blas.hold_one_thread()
-            return self._backward(grad)
+        if not self._split(len(grad)):  # one part: the reference's calls
+            with self._unsplit_threads(len(grad), True, self.backward_threads):
+                return self._backward(grad)
         x, fan_in = self.x, self.W.shape[0]
         # dx is made as dx^T = W @ grad^T, stored (fan_in, N): SimpleConvNet's 4320 -> 100
         # layer, 50 images on one core, 0.75 ms as grad @ W^T and 0.54 so; with Flatten's
