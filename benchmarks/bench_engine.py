@@ -38,6 +38,13 @@ BATCH = 100
 # SimpleConvNet steps after the book's round took 15-21 ms against 7-8 ms after them, and
 # with OPENBLAS_THREAD_TIMEOUT=4 (spin 16 cycles) the slow first steps were gone.
 SETTLE_S = 0.3
+# A round's steps of one side run for at least this long.  After the settle both sides'
+# worker threads start cold, and on this 2-core VM their GEMMs stay slow for a while (the
+# host seems to spread the two vCPUs again only under sustained load): TwoLayerNet's 20
+# steps of a round took 6-8 ms, all of them in that spell (ours 0.40-0.49 ms a step,
+# torch 0.77-0.88), while an epoch runs 600 steps back to back (0.30 and 0.58 in rounds
+# of 500 steps).  The conv nets' rounds already last longer than this.
+BLOCK_S = 0.25
 
 
 # ---- helpers shared with time_to_accuracy.py ------------------------------------------------
@@ -85,10 +92,12 @@ def environment() -> list[str]:
     return lines
 
 
-def timed_ms(fn: Callable[[], Any], calls: int) -> list[float]:
+def timed_ms(fn: Callable[[], Any], calls: int, seconds: float = 0.0) -> list[float]:
+    """``calls`` timed calls after the settle, and more until ``seconds`` have passed."""
     time.sleep(SETTLE_S)  # the previous block's spinning BLAS/OpenMP threads go to sleep
-    out = []
-    for _ in range(calls):
+    out: list[float] = []
+    end = time.perf_counter() + seconds
+    while len(out) < calls or time.perf_counter() < end:
         t0 = time.perf_counter()
         fn()
         out.append((time.perf_counter() - t0) * 1e3)
@@ -151,7 +160,8 @@ def bench_net(name: str, x: np.ndarray, y: np.ndarray, args: argparse.Namespace,
     for _ in range(args.rounds):
         for key, fn in steps.items():
             # The book's float64 code is 5-50x slower: fewer of its steps keep the run short.
-            times[key] += timed_ms(fn, max(2, per_round // 6) if key == "book" else per_round)
+            times[key] += timed_ms(fn, max(2, per_round // 6) if key == "book" else per_round,
+                                   BLOCK_S)
     chosen = [min(layer.forward_threads.seconds, key=layer.forward_threads.seconds.get)
               for layer in model.layers if getattr(layer, "forward_threads", None)
               and layer.forward_threads.seconds]
