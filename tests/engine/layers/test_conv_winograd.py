@@ -44,6 +44,12 @@ SHAPES = [
     (32, 16, 2, (6, 4), 4, True),      # padding 2 (DeepConvNet's fourth conv): dx unpadded
     (40, 32, 0, (6, 8), 7, False),     # no padding, the images in chunks of 1 and 2
     (32, 48, 1, (2, 2), 1, True),      # one tile, one image
+    # odd outputs: computed a row / column larger on more zero padding, and cropped
+    (64, 64, 1, (7, 7), 3, True),      # DeepConvNet's 7x7 convs
+    (32, 64, 1, (7, 7), 2, False),     # ... channel-major out
+    (16, 16, 0, (9, 8), 3, True),      # no padding: 7x6 out, odd height only
+    (16, 32, 2, (5, 3), 2, True),      # padding 2: 7x5 out, both odd
+    (16, 16, 1, (1, 1), 2, False),     # a single output pixel
 ]
 
 
@@ -64,12 +70,13 @@ def test_winograd_path_agrees_with_reference(small_chunks, c, f, padding, size, 
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
 
 
-@pytest.mark.parametrize("padding", [0, 1, 2])
-def test_bands_of_several_tile_rows_and_a_short_last_one(monkeypatch, padding):
-    """Bands of 2 tile rows over 5 (2 + 2 + 1): the rows two bands share add up in dx."""
-    c, f, n, size = 16, 16, 2, (12 - 2 * padding, 8 - 2 * padding)
+@pytest.mark.parametrize("padding,odd", [(0, 0), (1, 0), (2, 0), (1, 1), (0, 1)])
+def test_bands_of_several_tile_rows_and_a_short_last_one(monkeypatch, padding, odd):
+    """Bands of 2 tile rows over 5 (2 + 2 + 1): the rows two bands share add up in dx; an
+    odd output's last band has a row of tiles half outside it."""
+    c, f, n, size = 16, 16, 2, (12 - 2 * padding - odd, 8 - 2 * padding - odd)
     conv = conv_layer(c, f, padding, size, free=True)
-    assert conv.output_shape[1:] == (10, 6)  # 5 x 3 tiles
+    assert conv.output_shape[1:] == (10 - odd, 6 - odd)  # 5 x 3 tiles
     monkeypatch.setattr(conv_winograd, "CHUNK_BYTES", 2 * 16 * 3 * n * c * 4)
     rng = np.random.default_rng(padding)
     x = rng.standard_normal((n, c, *size)).astype(np.float32)
@@ -83,12 +90,13 @@ def test_bands_of_several_tile_rows_and_a_short_last_one(monkeypatch, padding):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
 
 
-def test_gradient_matches_central_differences(small_chunks):
+@pytest.mark.parametrize("size", [(4, 6), (5, 3)])  # even, and an odd output both ways
+def test_gradient_matches_central_differences(small_chunks, size):
     """dW, db and dx of the path itself, float64, against (L(v+e) - L(v-e)) / 2e for
     L = sum(y * r), on every bias and a random third of the weights and inputs."""
     rng = np.random.default_rng(5)
-    conv = conv_layer(16, 32, 1, (4, 6), dtype=np.float64, free=True)
-    x = rng.standard_normal((3, 16, 4, 6))
+    conv = conv_layer(16, 32, 1, size, dtype=np.float64, free=True)
+    x = rng.standard_normal((3, 16, *size))
     r = rng.standard_normal((3, *conv.output_shape))
     y, dx, dw, db = step(conv, x, r)
     assert memory_order(y) == PIXEL_MAJOR  # the Winograd path ran
@@ -112,7 +120,7 @@ def test_gradient_matches_central_differences(small_chunks):
         assert np.abs(got - numeric).max() / np.abs(numeric).max() < 1e-7
 
 
-def test_applies_to_3x3_stride_1_even_outputs_with_enough_channels():
+def test_applies_to_3x3_stride_1_convs_with_enough_channels():
     def eligible(c, f, kernel=3, stride=1, padding=1, size=(8, 8)):
         (conv,) = build([Conv2D(f, kernel, stride, padding)], (c, *size))
         assert conv.input_order == ("any" if conv_winograd.eligible(conv, c) else "fixed")
@@ -122,7 +130,7 @@ def test_applies_to_3x3_stride_1_even_outputs_with_enough_channels():
     assert not eligible(8, 64) and not eligible(15, 32)  # measured slower: see MIN_CHANNELS
     assert not eligible(32, 32, kernel=5, padding=2)
     assert not eligible(32, 32, stride=2)
-    assert not eligible(32, 32, size=(7, 8))  # an odd output height
+    assert eligible(32, 32, size=(7, 8)) and eligible(64, 64, size=(7, 7))  # odd outputs
     assert not eligible(32, 32, padding=3, size=(4, 4))
     (conv,) = build([Conv2D(32, 3, 1, 1)], (32, 8, 8))
     with parallel.only_paths("reference"):
