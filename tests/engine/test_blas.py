@@ -88,6 +88,15 @@ def test_one_thread_if_small_only_for_small_products(fake_blas) -> None:
     assert fake_blas.history == [1, 2]
 
 
+def test_small_blocks_cover_the_length_within_the_small_kernel_limit() -> None:
+    blocks = blas.small_blocks(28_800, 26 * 30)  # SimpleConvNet's first conv, half a batch
+    assert blocks[0] == (0, 1282) and blocks[-1][1] == 28_800
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))
+    assert all((hi - lo) * 26 * 30 <= blas.SMALL_KERNEL for lo, hi in blocks)
+    assert blas.small_blocks(5, 10**7) == [(i, i + 1) for i in range(5)]  # one item each
+    assert blas.small_blocks(0, 10) == []
+
+
 def test_without_openblas_nothing_is_switched(monkeypatch) -> None:
     monkeypatch.setattr(blas, "_controllers", [])
     choice = blas.ThreadChoice()

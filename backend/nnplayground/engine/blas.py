@@ -38,6 +38,13 @@ SMALL_GEMM = 1 << 23
 # so asking for a count there only costs a call: 100x50x50 took 5.9 us on 1 thread and on 2,
 # 100x128x50 12.8 and 12.7, 100x256x50 29.8 and 18.4 (this 2-core box, OpenBLAS 0.3.31).
 SERIAL_GEMM = 1 << 18
+# M*N*K up to which OpenBLAS's SkylakeX build (what this Zen 4 box runs) takes its small-
+# matrix kernels, without packing: the one-channel first conv's products, (1200 x 26) @
+# (26 x 30) blocks of SimpleConvNet's 28,800 x 26 columns, took 0.49 ms in all against 0.77
+# whole, and the (26 x 28,800) @ (28,800 x 30) dW 0.50 against 0.91 (1,282-long blocks:
+# 0.50; 1,300-long: 0.89).  Other builds have no such path; blocks this big lose only
+# the ~2 us a call.
+SMALL_KERNEL = 10**6
 
 _controllers: list[Any] | None = None
 _max_threads = 1
@@ -98,6 +105,13 @@ def _blas_controllers() -> list[Any]:
         _max_threads = max([1, *(c.get_num_threads() for c in _controllers)])
         _current = _max_threads
     return _controllers
+
+
+def small_blocks(length: int, per_item: int) -> list[tuple[int, int]]:
+    """Ranges cutting ``length`` (a product's M or K) so that each block's product, of
+    ``per_item`` multiply-adds an item, stays within SMALL_KERNEL."""
+    step = max(1, SMALL_KERNEL // max(1, per_item))
+    return [(i, min(i + step, length)) for i in range(0, length, step)]
 
 
 def max_threads() -> int:

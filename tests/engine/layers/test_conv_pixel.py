@@ -1,12 +1,13 @@
 """Conv2D's pixel-major path for a one-channel first layer (conv_pixel.py) against its
 reference path (conv.py), a gradient check of the path itself, and the layers after it
 keeping its memory order.  Chunks are shrunk so small shapes run in several chunks, a
-short last one included, and in two parts at once."""
+short last one included, and in two parts at once, their products in several blocks
+(blas.small_blocks)."""
 
 import numpy as np
 import pytest
 
-from nnplayground.engine import parallel
+from nnplayground.engine import blas, parallel
 from nnplayground.engine.im2col import memory_order
 from nnplayground.engine.layers import Conv2D, Flatten, MaxPool2D, ReLU, conv_fast, conv_pixel
 
@@ -17,6 +18,7 @@ from . import build
 def small_chunks(monkeypatch):
     monkeypatch.setattr(conv_fast, "MIN_WORK", 0)  # two parts even for tiny batches
     monkeypatch.setattr(conv_pixel, "CHUNK_BYTES", 2000)  # a few output rows a chunk
+    monkeypatch.setattr(blas, "SMALL_KERNEL", 3000)  # ... and their products in blocks
     with parallel.only_paths("fast"):
         yield
 

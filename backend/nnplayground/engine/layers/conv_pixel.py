@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import parallel
+from .. import blas, parallel
 from .conv_fast import CHUNK_BYTES, Scratch, _chunks, _parts
 
 if TYPE_CHECKING:
@@ -109,7 +109,9 @@ def forward(layer: Conv2D, x: np.ndarray, scratch: Scratch) -> tuple[np.ndarray,
 
     def rows_out(s: int, e: int) -> None:
         cols[:k, s:e].reshape(kh, kw, e - s, ow * n)[...] = runs[:, :, s:e]
-        np.matmul(cols[:, s:e].reshape(k + 1, -1).T, weights, out=y[s:e].reshape(-1, f))
+        a, out = cols[:, s:e].reshape(k + 1, -1).T, y[s:e].reshape(-1, f)
+        for i, j in blas.small_blocks(len(a), (k + 1) * f):  # OpenBLAS's small kernels
+            np.matmul(a[i:j], weights, out=out[i:j])
 
     _rows(layer, n, rows_out)
     return cols, y.transpose(PIXEL_MAJOR)
@@ -123,7 +125,11 @@ def backward(layer: Conv2D, cols: np.ndarray, grad: np.ndarray) -> None:
     g = np.ascontiguousarray(grad.transpose(PIXEL_MAJOR)).reshape(oh, -1, f)
 
     def rows_in(_: int, lo: int, hi: int) -> np.ndarray:
-        return cols[:, lo:hi].reshape(k + 1, -1) @ g[lo:hi].reshape(-1, f)  # (k + 1, F)
+        a, b = cols[:, lo:hi].reshape(k + 1, -1), g[lo:hi].reshape(-1, f)
+        total = np.zeros((k + 1, f), g.dtype)
+        for i, j in blas.small_blocks(len(b), (k + 1) * f):  # OpenBLAS's small kernels
+            total += a[:, i:j] @ b[i:j]
+        return total
 
     parts = parallel.split(rows_in, oh, parts=_parts(layer, grad.shape[0]))
     total = sum(parts[1:], parts[0])
