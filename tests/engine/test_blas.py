@@ -157,7 +157,8 @@ LAYER_CASES = {
 @pytest.mark.parametrize("case", sorted(LAYER_CASES))
 def test_thread_count_does_not_change_a_layer(case, restore_threads) -> None:
     """Training GEMMs forced onto 1 thread and onto all: the same numbers (float32).  The
-    thread choice is the reference path's (the fast paths hold OpenBLAS to one thread)."""
+    thread choice is the reference path's (the fast paths hold OpenBLAS to one thread, but
+    for a step with nothing to split: see the test above)."""
     if blas.max_threads() < 2:
         pytest.skip("OpenBLAS runs one thread here: nothing to compare")
     make, in_shape, out_shape = LAYER_CASES[case]

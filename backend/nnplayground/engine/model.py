@@ -3,7 +3,11 @@
 Training data flows forward through ``layer.forward`` and the loss gradient flows back through
 ``layer.backward`` in reverse order; the optimizer then updates every Parameter in place.  All
 randomness (initial weights, shuffling, dropout masks, validation split) comes from one
-``np.random.Generator``, so a seed reproduces a run bit for bit.
+``np.random.Generator``, so a seed reproduces a run bit for bit, up to one exception: a
+product that blas.ThreadChoice runs on OpenBLAS's threads in one run and on one thread in
+another (a reference-path layer, or a fast-path Dense in a step with nothing to split, as
+TwoLayerNet's) may round differently in its last bit (100x784 @ 784x50 does here), and the
+runs then drift apart as float32 runs do.
 
 The class is split by concern: structure and building here; spec, summary and compile in
 config.py; running the network in inference.py; weights and files in weights.py; the

@@ -15,7 +15,9 @@ for the whole process) runs every layer on its reference path; the tests check t
 two agree.  Fast paths are all or nothing: mixing them with reference layers that let
 OpenBLAS use its own threads was measured slower than either (DeepConvNet step, 2 cores:
 164 ms median with each layer choosing by its own timing, 119 ms all fast, 145 ms all
-reference), since OpenBLAS's idle threads spin on the cores the workers need.
+reference), since OpenBLAS's idle threads spin on the cores the workers need.  The one
+exception is a step with nothing to split (TwoLayerNet's): Dense then times OpenBLAS's own
+threads against one (Dense._unsplit_threads).
 """
 
 from __future__ import annotations

@@ -112,8 +112,8 @@ class Dense(Layer):
         return y
 
     def _product(self, x: np.ndarray, training: bool) -> np.ndarray:
-        """x @ W: split over the cores (fast path, a batch), on one held thread (fast path,
-        training below SMALL_GEMM), or under the reference path's thread policy."""
+        """x @ W: split over the cores (fast path, a batch), under ``_unsplit_threads``
+        (fast path, training below SMALL_GEMM) or under the reference path's thread policy."""
         if parallel.enabled() and self._split(len(x)):
             y = np.empty((len(x), self.units), self.dtype)
             parallel.split(lambda _, lo, hi: np.matmul(x[lo:hi], self.W.value, out=y[lo:hi]),
