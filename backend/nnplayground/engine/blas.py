@@ -182,6 +182,7 @@ class ThreadChoice:
         self.alpha = alpha
         self.seconds: dict[int, float] = {}
         self.calls = 0
+        self._running, self._start = 0, 0.0  # the block being timed (run -> __exit__)
 
     def _pick(self, options: list[int]) -> int:
         untimed = [n for n in options if n not in self.seconds]
